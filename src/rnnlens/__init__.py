@@ -1,0 +1,56 @@
+"""rnnlens: what a Keras recurrent network's output means, and why it came out that way.
+
+The public API is re-exported here and imported lazily, so ``import rnnlens`` stays fast and never imports
+TensorFlow, JAX or PyTorch by itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from rnnlens.errors import (
+    DataError,
+    ModelLoadError,
+    RnnlensError,
+    ShapeError,
+    TargetError,
+    UnsupportedLayerError,
+)
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from rnnlens.inspection import ModelSpec, inspect_model
+    from rnnlens.loading import load_model
+
+# name -> module that defines it; resolved on first access.
+_LAZY: dict[str, str] = {
+    "inspect_model": "rnnlens.inspection",
+    "ModelSpec": "rnnlens.inspection",
+    "load_model": "rnnlens.loading",
+}
+
+__all__ = [
+    "DataError",
+    "ModelLoadError",
+    "RnnlensError",
+    "ShapeError",
+    "TargetError",
+    "UnsupportedLayerError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'rnnlens' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,3 @@
+from rnnlens.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``rnnlens`` command line: thin typer commands over the library."""

@@ -1,0 +1,36 @@
+"""The ``rnnlens`` typer application. Each command lives in its own module and imports heavy code lazily."""
+
+from __future__ import annotations
+
+import typer
+
+from rnnlens.cli import describe
+from rnnlens.cli._common import quiet_backend_logs, set_debug
+
+app = typer.Typer(
+    name="rnnlens",
+    help="Explain what a Keras recurrent network's output means and why it came out that way.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    set_debug(debug)
+    quiet_backend_logs()
+
+
+app.command("describe")(describe.describe)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
