@@ -22,7 +22,9 @@ __all__ = [
 ]
 
 
-def random_series(batch: int = 4, timesteps: int = 10, features: int = 1, seed: int = 0) -> np.ndarray:
+def random_series(
+    batch: int = 4, timesteps: int = 10, features: int = 1, seed: int = 0
+) -> np.ndarray:
     """Float32 inputs ``(batch, timesteps, features)``."""
     return np.random.default_rng(seed).normal(size=(batch, timesteps, features)).astype("float32")
 

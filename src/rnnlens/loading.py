@@ -128,7 +128,9 @@ def _check_container(file: Path, suffix: str) -> None:
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ModelLoadError(f"{str(file)!r} is a corrupt .keras archive ({exc}).") from exc
         if bad is not None:
-            raise ModelLoadError(f"{str(file)!r} is a corrupt .keras archive: member {bad!r} is damaged.")
+            raise ModelLoadError(
+                f"{str(file)!r} is a corrupt .keras archive: member {bad!r} is damaged."
+            )
         if "config.json" not in names:
             raise ModelLoadError(
                 f"{str(file)!r} is a zip file but not a Keras model: it has no config.json."

@@ -85,7 +85,11 @@ def check_array(
         )
     for axis, (want, got) in enumerate(zip(expected, array.shape, strict=True)):
         if want is not None and want != got:
-            role = {1: "time", 2: "feature"}.get(axis, f"axis {axis}") if len(expected) == 3 else f"axis {axis}"
+            role = (
+                {1: "time", 2: "feature"}.get(axis, f"axis {axis}")
+                if len(expected) == 3
+                else f"axis {axis}"
+            )
             raise ShapeError(
                 f"Input {name!r} has {got} on its {role} axis but the model expects {want} "
                 f"(model input shape {_fmt(expected)}, received {array.shape})."
@@ -99,7 +103,9 @@ def check_array(
     if integer:
         if np.issubdtype(array.dtype, np.floating):
             if not np.all(np.equal(np.mod(array, 1), 0)):
-                raise DataError(f"Input {name!r} feeds an Embedding and must hold integer token ids.")
+                raise DataError(
+                    f"Input {name!r} feeds an Embedding and must hold integer token ids."
+                )
             array = array.astype(np.int64)
         if vocab_size is not None and array.size and (array.min() < 0 or array.max() >= vocab_size):
             raise DataError(

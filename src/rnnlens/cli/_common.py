@@ -31,7 +31,9 @@ def user_errors() -> Iterator[None]:
     except RnnlensError as exc:
         if _debug["on"]:
             raise
-        error_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        error_console.print(
+            f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True
+        )
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
         error_console.print("[yellow]Interrupted; nothing was written.[/]")

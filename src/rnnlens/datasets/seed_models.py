@@ -56,7 +56,9 @@ def build_sentiment_classifier(
     model = keras.Sequential(
         [
             keras.Input(shape=(sequence_length,), dtype="int32", name="tokens"),
-            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero, name="embedding"),
+            keras.layers.Embedding(
+                vocab_size, embedding_dim, mask_zero=mask_zero, name="embedding"
+            ),
             keras.layers.LSTM(units, name="lstm"),
             keras.layers.Dense(1, activation="sigmoid", name="sentiment"),
         ],
@@ -86,14 +88,14 @@ def build_translator(
 
     keras.utils.set_random_seed(seed)
     encoder_inputs = keras.Input(shape=(source_length,), dtype="int32", name="encoder_tokens")
-    encoder_embedding = keras.layers.Embedding(source_vocab, embedding_dim, name="encoder_embedding")(
-        encoder_inputs
-    )
+    encoder_embedding = keras.layers.Embedding(
+        source_vocab, embedding_dim, name="encoder_embedding"
+    )(encoder_inputs)
     _, state_h = keras.layers.GRU(units, return_state=True, name="encoder_gru")(encoder_embedding)
     decoder_inputs = keras.Input(shape=(target_length,), dtype="int32", name="decoder_tokens")
-    decoder_embedding = keras.layers.Embedding(target_vocab, embedding_dim, name="decoder_embedding")(
-        decoder_inputs
-    )
+    decoder_embedding = keras.layers.Embedding(
+        target_vocab, embedding_dim, name="decoder_embedding"
+    )(decoder_inputs)
     decoder_sequence, _ = keras.layers.GRU(
         units, return_sequences=True, return_state=True, name="decoder_gru"
     )(decoder_embedding, initial_state=state_h)
