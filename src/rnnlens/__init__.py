@@ -21,8 +21,9 @@ from rnnlens.errors import (
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from rnnlens.inspection import ModelSpec, inspect_model
-    from rnnlens.loading import load_model
+    from rnnlens.inspection import ModelSpec as ModelSpec
+    from rnnlens.inspection import inspect_model as inspect_model
+    from rnnlens.loading import load_model as load_model
 
 # name -> module that defines it; resolved on first access.
 _LAZY: dict[str, str] = {
