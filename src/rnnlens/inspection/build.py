@@ -1,0 +1,125 @@
+"""Assemble a ModelSpec from a built Keras model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnnlens.errors import UnsupportedLayerError
+from rnnlens.inspection.graph import iter_layers
+from rnnlens.inspection.outputs import describe_output
+from rnnlens.inspection.recurrent import is_recurrent, recurrent_spec
+from rnnlens.inspection.spec import InputSpec, ModelSpec
+from rnnlens.loading import saved_loss
+
+__all__ = ["build_spec"]
+
+
+def _input_specs(model: Any) -> tuple[InputSpec, ...]:
+    import keras
+
+    embeddings: dict[str, Any] = {}
+    names = [t.name for t in model.inputs]
+    for layer, _ in iter_layers(model):
+        if isinstance(layer, keras.layers.Embedding):
+            for node in layer._inbound_nodes:
+                for tensor in node.input_tensors:
+                    if tensor.name in names:
+                        embeddings[tensor.name] = layer
+    specs = []
+    for index, tensor in enumerate(model.inputs):
+        shape = tuple(tensor.shape)
+        embedding = embeddings.get(tensor.name)
+        if embedding is None and len(model.inputs) == 1:
+            first = next(
+                (
+                    layer
+                    for layer, _ in iter_layers(model)
+                    if not isinstance(layer, keras.layers.InputLayer)
+                ),
+                None,
+            )
+            if isinstance(first, keras.layers.Embedding):
+                embedding = first
+        tokens = embedding is not None
+        if len(shape) == 2:
+            axes: tuple[str, ...] = ("batch", "time")
+        elif len(shape) == 3:
+            axes = ("batch", "time", "features")
+        else:
+            axes = ("batch", *[f"axis{i}" for i in range(1, len(shape))])
+        specs.append(
+            InputSpec(
+                index=index,
+                name=tensor.name,
+                shape=shape,
+                axes=axes,
+                dtype=str(tensor.dtype),
+                tokens=tokens,
+                vocab_size=int(embedding.input_dim) if embedding is not None else None,
+                mask_zero=bool(getattr(embedding, "mask_zero", False)) if tokens else False,
+            )
+        )
+    return tuple(specs)
+
+
+def _output_names(model: Any, outputs: list[Any]) -> list[str]:
+    """Output names as users know them: Keras's names, or the producing layer's name for auto-named ones."""
+    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
+    resolved = []
+    for name, tensor in zip(names, outputs, strict=True):
+        if name.startswith("keras_tensor"):
+            history = getattr(tensor, "_keras_history", None)
+            if history is not None:
+                op, _, index = history
+                name = op.name if index == 0 else f"{op.name}_{index}"
+        resolved.append(name)
+    return resolved
+
+
+def build_spec(model: Any) -> ModelSpec:
+    """Build the ModelSpec of a built model (see :func:`rnnlens.inspect_model`)."""
+    try:
+        outputs = list(model.outputs)
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError) as exc:
+        raise UnsupportedLayerError(
+            f"Model {model.name!r} is not built, so it has no graph to inspect. Build it with an "
+            "explicit keras.Input (or call it once on data) before inspecting it."
+        ) from exc
+    if not outputs or not inputs:
+        raise UnsupportedLayerError(
+            f"Model {model.name!r} has no symbolic inputs/outputs to inspect."
+        )
+    layer_specs = {}
+    for layer, path in iter_layers(model):
+        if is_recurrent(layer):
+            layer_specs[layer.name] = recurrent_spec(layer, path)
+    loss = saved_loss(model)
+    names = _output_names(model, outputs)
+    output_specs = tuple(
+        describe_output(model, i, tensor, names[i], loss, layer_specs)
+        for i, tensor in enumerate(outputs)
+    )
+    patterns = {o.pattern for o in output_specs}
+    pattern = (
+        patterns.pop()
+        if len(patterns) == 1
+        else ("encoder-decoder" if "encoder-decoder" in patterns else "mixed")
+    )
+    tasks = {o.task for o in output_specs}
+    task = tasks.pop() if len(tasks) == 1 else "multi-task"
+    warnings = tuple(w for o in output_specs for w in o.warnings)
+    if not layer_specs:
+        warnings = (*warnings, "No recurrent layer found: tracing and state analysis do not apply.")
+    return ModelSpec(
+        name=model.name,
+        inputs=_input_specs(model),
+        outputs=output_specs,
+        recurrent_layers=tuple(layer_specs.values()),
+        pattern=pattern,
+        task=task,
+        loss=loss
+        if isinstance(loss, str | list | dict | type(None))
+        else getattr(loss, "name", str(loss)),
+        warnings=warnings,
+    )
