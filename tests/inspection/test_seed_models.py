@@ -94,3 +94,27 @@ def test_explain_reads_out_every_output(translator_spec, sentiment_spec):
     assert "classes=100" in text
     assert "encoder_gru" in text
     assert "threshold" in sentiment_spec.explain()
+
+
+def test_seed_code_as_written_is_described_once_built():
+    """The seed's Sequential models without keras.Input: unbuilt models get a clear error, built ones work."""
+    import keras
+    import numpy as np
+
+    from rnnlens import UnsupportedLayerError
+
+    model = keras.Sequential(
+        [
+            keras.layers.Embedding(input_dim=50, output_dim=4),
+            keras.layers.LSTM(4),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    with pytest.raises(UnsupportedLayerError, match="not built"):
+        inspect_model(model)
+    tokens = np.random.default_rng(0).integers(0, 50, size=(8, 6))
+    model.fit(tokens, np.arange(8) % 2, epochs=1, verbose=0)
+    spec = inspect_model(model)
+    assert spec.outputs[0].task == "binary_classification"
+    assert spec.inputs[0].tokens and spec.inputs[0].vocab_size == 50
