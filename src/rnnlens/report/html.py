@@ -1,0 +1,201 @@
+"""ReportData -> one self-contained HTML page (plotly.js embedded once, figures drawn from JSON specs).
+
+Every user string goes through Jinja's autoescaping (HTML) and, inside figures, through
+:func:`rnnlens.report.figures.label`; figure specs are JSON with ``<``, ``>`` and ``&`` escaped, so names
+such as ``</script><script>alert(1)</script>`` are shown as text and never run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnlens._atomic import write_text_atomic
+from rnnlens.errors import RnnlensError
+from rnnlens.report.data import Heatmap, ReportData, SeriesPlot, TokenScores
+from rnnlens.report.figures import heatmap_figure, series_figure, spec_json
+
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["render_html", "result_html", "write_report"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class _TokenCell:
+    token: str
+    tip: str
+    style: str
+
+
+def token_cells(scores: TokenScores) -> list[_TokenCell]:
+    """Each token with its score as text and a background colour (red > 0, blue < 0, opacity = |score|)."""
+    finite = scores.scores[np.isfinite(scores.scores)]
+    bound = float(np.abs(finite).max()) if finite.size else 0.0
+    cells = []
+    for token, score in zip(scores.tokens, scores.scores, strict=True):
+        if not np.isfinite(score):
+            cells.append(_TokenCell(token, f"{scores.value_label}: n/a", "background: transparent"))
+            continue
+        alpha = abs(float(score)) / bound if bound > 0 else 0.0
+        rgb = "178, 24, 43" if score > 0 else "33, 102, 172"
+        cells.append(
+            _TokenCell(
+                token,
+                f"{scores.value_label}: {float(score):.4g}",
+                f"background: rgba({rgb}, {0.85 * alpha:.3f})",
+            )
+        )
+    return cells
+
+
+class _Figures:
+    """Hands out figure ids in page order and renders each figure's div and JSON spec."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, item: Heatmap | SeriesPlot) -> Any:
+        from markupsafe import Markup, escape
+
+        if isinstance(item, Heatmap):
+            figure, kind = heatmap_figure(item), "heatmap"
+        elif isinstance(item, SeriesPlot):
+            figure, kind = series_figure(item), "series"
+        else:
+            raise RnnlensError(
+                f"A report figure must be a Heatmap or a SeriesPlot, received {type(item).__name__}."
+            )
+        fig_id = f"fig-{self.count}"
+        self.count += 1
+        return Markup(
+            f'<div class="fig fig-{kind}" id="{fig_id}" data-spec="{fig_id}-spec" role="img" '
+            f'aria-label="{escape(item.title)}"></div>'
+            f'<script type="application/json" id="{fig_id}-spec">{spec_json(figure)}</script>'
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.tests["tokenscores"] = lambda value: isinstance(value, TokenScores)
+    env.globals["token_cells"] = token_cells
+    return env
+
+
+@functools.lru_cache(maxsize=1)
+def _assets() -> tuple[str, str, str]:
+    """(css, report js, plotly.js): read once per process; plotly.js alone is ~4.6 MB."""
+    from plotly.offline import get_plotlyjs
+
+    css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
+    return css, script, get_plotlyjs()
+
+
+def render_html(report: ReportData) -> str:
+    """Render a report as one self-contained HTML page.
+
+    Args:
+        report: the :class:`~rnnlens.report.data.ReportData` to show.
+
+    Returns:
+        The page: plotly.js inlined once, every figure a JSON spec drawn when scrolled into view, no network
+        needed to view it. Sections carry stable ids: ``anatomy``, ``predictions``, ``samples``,
+        ``sample-<i>``, ``attribution-<i>``, ``forecast-<i>``, ``states-<i>``, ``alignment-<i>``, ``notes``.
+
+    Raises:
+        RnnlensError: ``report`` is not a ReportData.
+
+    Example:
+        >>> page = render_html(ReportData(title="Demo", model_name="lstm"))
+        >>> page.startswith("<!DOCTYPE html>")
+        True
+    """
+    if not isinstance(report, ReportData):
+        raise RnnlensError(
+            f"Argument `report` must be a rnnlens.report.ReportData, received {type(report).__name__}. "
+            "Build one with rnnlens.report.collect_report(...) or by hand."
+        )
+    from markupsafe import Markup
+
+    from rnnlens import __version__
+
+    css, script, plotly_js = _assets()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        report=report,
+        figure=_Figures(),
+        css=Markup(css),
+        report_js=Markup(script),
+        plotly_js=Markup(plotly_js),
+        version=__version__,
+    )
+
+
+def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
+    """Render ``report`` and write it to ``path`` atomically (no half-written file after a crash or Ctrl-C).
+
+    Args:
+        report: the report data.
+        path: where to write the ``.html`` file; parent folders are created.
+
+    Returns:
+        The path written.
+
+    Raises:
+        RnnlensError: ``report`` is not a ReportData, or the file cannot be written.
+
+    Example:
+        >>> write_report(ReportData(title="Demo", model_name="lstm"), "report.html")  # doctest: +SKIP
+    """
+    page = render_html(report)
+    try:
+        return write_text_atomic(path, page)
+    except OSError as exc:
+        raise RnnlensError(
+            f"Could not write the report to {str(path)!r}: {exc.strerror or exc}. "
+            "Choose a writable path with -o / `path=`."
+        ) from exc
+
+
+def result_html(result: Any, *, title: str | None = None, max_cells: int = 2500) -> str:
+    """A small, script-free HTML fragment for a result: what ``_repr_html_`` returns in notebooks.
+
+    It needs no JavaScript (notebook viewers and GitHub strip scripts): heatmaps become coloured tables
+    whose cells show their value on hover (``title``), tokens become coloured text.
+
+    Args:
+        result: a report part (:class:`~rnnlens.report.data.Card`, ``Table``, ``Heatmap``, ``TokenScores``,
+            ``SeriesPlot``, ``StateGroup``, ``SampleSection``, ``ReportData``) or an rnnlens result object
+            (``ModelSpec``, ``Trace``, ``AttributionResult``, ``Interpretation``), converted by
+            :func:`rnnlens.report.collect.parts_for`; anything else is summarised field by field.
+        title: a heading to use instead of the result's own.
+        max_cells: heatmaps with more cells are summarised (shape and range) rather than drawn.
+
+    Returns:
+        HTML text, safe to embed: every string is escaped.
+
+    Example:
+        >>> class Result:
+        ...     def _repr_html_(self) -> str:
+        ...         return result_html(self)
+    """
+    from rnnlens.report.fragment import render_fragment
+
+    return render_fragment(result, title=title, max_cells=max_cells)
