@@ -223,6 +223,13 @@ def _parse_times(column: pd.Series, name: str, where: str, line_offset: int | No
     )
 
 
+def _plain(value: Any) -> str:
+    """A value as a user wrote it: ``10``, not ``np.int64(10)``."""
+    if isinstance(value, np.datetime64):
+        return str(value)
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
+
+
 def _sortable(times: np.ndarray) -> np.ndarray:
     if np.issubdtype(times.dtype, np.datetime64):
         return times.astype("datetime64[ns]").astype(np.int64)
@@ -243,7 +250,7 @@ def _check_unique_times(
         i = int(np.flatnonzero(same)[0])
         rows = sorted((int(order[i]), int(order[i + 1])))
         raise DataError(
-            f"Sequence {uniques[codes[i]]!r}{where} has two rows at {name} = {times[i]!r} "
+            f"Sequence {_plain(uniques[codes[i]])}{where} has two rows at {name} = {_plain(times[i])} "
             f"({_row_ref(rows[0], line_offset)} and {_row_ref(rows[1], line_offset)}). "
             "Each (id, time) pair must appear once; aggregate or drop duplicates."
         )

@@ -101,6 +101,7 @@ def window_sequences(
             continue
         if padding == "none":
             label = names[index] if names is not None else index
+            label = label.item() if isinstance(label, np.generic) else label
             raise DataError(
                 f"Sequence {label!r} has {length} step(s), fewer than the window of {window}. "
                 "Pad it (padding='pre' or 'post', CLI --padding) or drop sequences that short."

@@ -1,0 +1,498 @@
+"""``decode``: pick the decoder for an output's head from its ModelSpec, run it, wrap the result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from rnnlens.decoding._rows import RowContext
+from rnnlens.decoding.binary import decode_binary
+from rnnlens.decoding.categorical import decode_categorical
+from rnnlens.decoding.interpretation import Interpretation
+from rnnlens.decoding.regression import decode_regression
+from rnnlens.decoding.scaling import describe_scaler
+from rnnlens.decoding.seq2seq import (
+    END_TOKENS,
+    START_TOKENS,
+    generate_greedy,
+    generation_tables,
+    resolve_token,
+)
+from rnnlens.decoding.thresholds import METHODS, choose_threshold
+from rnnlens.errors import ShapeError, TargetError, UnsupportedLayerError
+
+__all__ = ["decode", "head_kind"]
+
+_CLASSIFICATION_BINARY = ("binary_classification", "multilabel_classification")
+_CLASSIFICATION_CATEGORICAL = (
+    "multiclass_classification",
+    "sequence_labelling",
+    "sequence_generation",
+)
+
+
+def head_kind(output: Any) -> tuple[str, str]:
+    """``(kind, transform)`` for an :class:`~rnnlens.inspection.OutputSpec`.
+
+    ``kind`` is ``binary`` / ``multilabel`` / ``categorical`` / ``regression`` / ``raw``; ``transform`` is
+    what turns the raw output into probabilities: ``none``, ``sigmoid``, ``softmax`` (logits, from the
+    loss's ``from_logits``) or ``exp`` (log_softmax).
+    """
+    meaning = output.head.meaning
+    units = output.size or 1
+    if meaning == "probability":
+        return ("binary" if units == 1 else "multilabel"), "none"
+    if meaning == "distribution":
+        return "categorical", "none"
+    if meaning == "log_distribution":
+        return "categorical", "exp"
+    if output.from_logits and meaning in ("value", "unknown"):
+        if output.task in _CLASSIFICATION_BINARY:
+            return ("binary" if units == 1 else "multilabel"), "sigmoid"
+        if output.task in _CLASSIFICATION_CATEGORICAL:
+            return "categorical", "softmax"
+    if meaning in ("value", "nonnegative_value", "bounded_value"):
+        return "regression", "none"
+    return "raw", "none"
+
+
+def decode(
+    model: Any,
+    inputs: Any = None,
+    predictions: Any = None,
+    *,
+    output: int | str | None = None,
+    threshold: float | Sequence[float] | Literal["f1", "youden"] = 0.5,
+    validation: tuple[Any, Any] | None = None,
+    top_k: int = 3,
+    labels: Sequence[str] | None = None,
+    vocab: Sequence[str] | None = None,
+    scaler: Any = None,
+    target_index: int | Sequence[int] | None = None,
+    target_names: Sequence[str] | None = None,
+    target_offset: int = 0,
+    horizon: bool = False,
+    timestamps: Any = None,
+    sequence_ids: Any = None,
+    generate: bool | None = None,
+    start_token: int | str | None = None,
+    end_token: int | str | None = None,
+    max_length: int | None = None,
+    batch_size: int = 512,
+) -> Interpretation:
+    """Turn a model's raw predictions into what they mean, using the output's head (see ``inspect_model``).
+
+    * sigmoid: probability and label at ``threshold`` (a number, one per label, or ``"f1"`` / ``"youden"``
+      to choose it on ``validation`` data); several units are read as multi-label.
+    * softmax / log_softmax / logits: top-k labels with probabilities, entropy and margin, per step for
+      sequence outputs.
+    * encoder-decoder: without decoder inputs (or with ``generate=True``), greedy generation feeding the
+      decoder its own previous token, per-step probabilities, stopping at ``end_token`` or ``max_length``;
+      with decoder inputs, the teacher-forced next-token distributions read through ``vocab``.
+    * linear / relu / tanh: values in original units through ``scaler``, each tied to its step and time.
+
+    Args:
+        model: a ``keras.Model`` or model path; a :class:`~rnnlens.inspection.ModelSpec` is enough when
+            ``predictions`` are given.
+        inputs: model inputs (array, list, dict by input name) or a :class:`rnnlens.data.Dataset`, whose
+            class names, vocabulary, sequence ids, timestamps and mask are used.
+        predictions: the model's output(s), if already computed; the model is not run then.
+        output: which model output to decode (index or name); default the first.
+        threshold: sigmoid heads only.
+        validation: ``(inputs, y_true)`` to choose the threshold on when ``threshold`` is a method name.
+        top_k: softmax heads: classes listed per row.
+        labels: class names (per output unit); default the Dataset's.
+        vocab: token vocabulary of the output (encoder-decoder / token-level outputs).
+        scaler: regression: anything with ``inverse_transform``, ``(mean, std)`` or ``{"mean", "std"}``.
+        target_index: regression: the scaler column of each target when the scaler is wider.
+        target_names: regression: a name per target.
+        target_offset: regression: steps between an output step and the step it estimates.
+        horizon: regression, many-to-one: the last axis is steps ahead.
+        timestamps: ``(batch, time)`` input times (default the Dataset's).
+        sequence_ids: ``(batch,)`` ids (default the Dataset's).
+        generate: force (True) or forbid (False) greedy generation for encoder-decoder models.
+        start_token / end_token: generation markers (id or token text); default the vocabulary's usual
+            markers (``<start>`` / ``<end>`` and alike).
+        max_length: generation: steps at most.
+        batch_size: samples per compiled model call.
+
+    Returns:
+        An :class:`Interpretation`.
+
+    Raises:
+        ShapeError, DataError: inputs or predictions that do not fit the model.
+        TargetError: labels / thresholds / tokens that do not match the output.
+        UnsupportedLayerError: generation with a non-causal decoder.
+
+    Example:
+        >>> result = decode(model, x_test, labels=["negative", "positive"])  # doctest: +SKIP
+        >>> result.table[["probability", "label"]].head()  # doctest: +SKIP
+    """
+    spec, keras_model = _spec_and_model(model, predictions)
+    out = spec.output(0 if output is None else output)
+    data = inputs if _is_dataset(inputs) else None
+    context = RowContext.from_data(data) if data is not None else RowContext()
+    if timestamps is not None or sequence_ids is not None:
+        context = RowContext(
+            sequence_ids=context.sequence_ids if sequence_ids is None else np.asarray(sequence_ids),
+            window_starts=context.window_starts,
+            timestamps=context.timestamps if timestamps is None else np.asarray(timestamps),
+            mask=context.mask,
+        )
+    class_names = labels if labels is not None else getattr(data, "labels", None)
+    vocab = vocab if vocab is not None else getattr(data, "vocab", None)
+    kind, transform = head_kind(out)
+    meta: dict[str, Any] = {
+        "task": out.task,
+        "pattern": out.pattern,
+        "head": out.head.activation,
+        "meaning": out.head.meaning,
+        "axes": list(out.axes),
+        "feature_names": getattr(data, "feature_names", None),
+        "source": getattr(data, "source", None),
+    }
+    if (
+        keras_model is not None
+        and predictions is None
+        and _wants_generation(spec, out, kind, keras_model, inputs, generate)
+    ):
+        return _generate(
+            keras_model, spec, out, inputs, data, transform, vocab, class_names,
+            start_token, end_token, max_length, batch_size, meta,
+        )  # fmt: skip
+    if generate:
+        raise TargetError(
+            f"generate=True needs an encoder-decoder model whose output is a distribution over tokens, "
+            f"and the model itself (not predictions); output {out.name!r} is {out.pattern} "
+            f"{out.head.meaning}."
+        )
+    raw = _predictions(keras_model, spec, out, inputs, predictions, batch_size)
+    meta["notes"] = []
+    if kind in ("binary", "multilabel"):
+        probs = _transform(raw, transform)
+        cut, how = _threshold(threshold, keras_model, spec, out, validation, transform, batch_size)
+        meta.update(threshold=cut.tolist() if cut.size > 1 else float(cut[0]), threshold_method=how)
+        meta["class_names"] = None if class_names is None else list(class_names)
+        table = decode_binary(probs, threshold=cut, class_names=class_names, context=context)
+    elif kind == "categorical":
+        names = class_names
+        if names is None and vocab is not None:
+            names = vocab
+        if out.pattern == "encoder-decoder":
+            meta["notes"].append(
+                "Teacher-forced reading: each step's distribution is conditioned on the decoder inputs "
+                "given, not on the model's own previous outputs. Use generate=True to generate."
+            )
+        meta["class_names"] = None if names is None else list(names)
+        table = decode_categorical(
+            _transform(raw, transform), top_k=top_k, class_names=names, context=context
+        )
+    elif kind == "regression":
+        meta.update(scaler=describe_scaler(scaler), target_offset=int(target_offset))
+        if out.head.meaning == "bounded_value" and scaler is None:
+            meta["notes"].append(
+                "tanh head: values lie in [-1, 1]; pass the scaler to get target units."
+            )
+        table = decode_regression(
+            raw,
+            scaler=scaler,
+            target_index=target_index,
+            target_names=target_names,
+            target_offset=target_offset,
+            horizon=horizon,
+            context=context,
+        )
+    else:
+        meta["notes"].append(
+            f"Output {out.name!r} is {out.head.meaning.replace('_', ' ')} ({out.kind}), not a prediction "
+            "head: its values are shown as they are."
+        )
+        table = decode_regression(raw, target_names=None, context=context)
+    return Interpretation(kind=kind, output=out.name, table=table, meta=meta, predictions=raw)
+
+
+def _spec_and_model(model: Any, predictions: Any) -> tuple[Any, Any]:
+    from rnnlens.inspection import ModelSpec, inspect_model
+
+    if isinstance(model, ModelSpec):
+        if predictions is None:
+            raise TargetError(
+                "decode() received a ModelSpec without predictions; pass the keras.Model to run it, or "
+                "the predictions to decode."
+            )
+        return model, None
+    from rnnlens.loading import ensure_model
+
+    keras_model = ensure_model(model)
+    return inspect_model(keras_model), keras_model
+
+
+def _is_dataset(value: Any) -> bool:
+    from rnnlens.data import Dataset
+
+    return isinstance(value, Dataset)
+
+
+def _model_arrays(model: Any, inputs: Any) -> list[np.ndarray]:
+    from rnnlens.validation import prepare_inputs
+
+    if inputs is None:
+        raise ShapeError("decode() needs `inputs` to run the model, or `predictions` to decode.")
+    if _is_dataset(inputs):
+        return inputs.model_inputs(model)  # type: ignore[no-any-return]
+    return prepare_inputs(model, inputs)
+
+
+def _predictions(
+    model: Any, spec: Any, out: Any, inputs: Any, predictions: Any, batch_size: int
+) -> np.ndarray:
+    if predictions is None:
+        if model is None:
+            raise TargetError("decode() needs a keras.Model or predictions.")
+        from rnnlens.decoding.forward import predict_outputs
+
+        return predict_outputs(model, _model_arrays(model, inputs), batch_size=batch_size)[
+            out.index
+        ]
+    if isinstance(predictions, Mapping):
+        if out.name not in predictions:
+            raise ShapeError(
+                f"`predictions` is a dict without output {out.name!r}; received keys {sorted(predictions)}."
+            )
+        raw = predictions[out.name]
+    elif isinstance(predictions, list | tuple) and len(spec.outputs) > 1:
+        if len(predictions) != len(spec.outputs):
+            raise ShapeError(
+                f"The model has {len(spec.outputs)} outputs but `predictions` holds {len(predictions)}."
+            )
+        raw = predictions[out.index]
+    else:
+        raw = predictions
+    array = np.asarray(raw)
+    expected = tuple(out.shape)
+    if array.ndim != len(expected) or any(
+        want is not None and want != got
+        for want, got in zip(expected[1:], array.shape[1:], strict=False)
+    ):
+        raise ShapeError(
+            f"`predictions` for output {out.name!r} must have shape {_fmt(expected)}, received "
+            f"{array.shape}."
+        )
+    return array
+
+
+def _fmt(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join("batch" if i == 0 else str(d) for i, d in enumerate(shape)) + ")"
+
+
+def _transform(raw: np.ndarray, transform: str) -> np.ndarray:
+    values = np.asarray(raw, dtype=np.float64)
+    if transform == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-values))
+    if transform == "softmax":
+        shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+    if transform == "exp":
+        return np.exp(values)
+    return np.asarray(raw)
+
+
+def _threshold(
+    threshold: Any,
+    model: Any,
+    spec: Any,
+    out: Any,
+    validation: tuple[Any, Any] | None,
+    transform: str,
+    batch_size: int,
+) -> tuple[np.ndarray, str]:
+    if not isinstance(threshold, str):
+        return np.atleast_1d(np.asarray(threshold, dtype=np.float64)), "given"
+    if threshold not in METHODS:
+        raise TargetError(
+            f"Argument `threshold` must be a number in [0, 1] or one of {METHODS}, received {threshold!r}."
+        )
+    if validation is None:
+        raise TargetError(
+            f"threshold={threshold!r} chooses the threshold on labelled validation data: pass "
+            "validation=(x_val, y_val) (CLI --validation FILE with `y` or numeric `labels`)."
+        )
+    x_val, y_val = validation
+    if x_val is None:
+        raise TargetError("`validation` must be (inputs, y_true) with inputs, received None.")
+    if model is None:
+        raise TargetError(
+            "Choosing a threshold on validation data needs the keras.Model, not a ModelSpec."
+        )
+    from rnnlens.decoding.forward import predict_outputs
+
+    scores = _transform(
+        predict_outputs(model, _model_arrays(model, x_val), batch_size=batch_size)[out.index],
+        transform,
+    )
+    units = scores.shape[-1]
+    truth = np.asarray(y_val)
+    if truth.size != scores.size:
+        raise TargetError(
+            f"Validation labels hold {truth.size} values but the model predicts {scores.size} "
+            f"({scores.shape}); give one 0/1 label per prediction."
+        )
+    truth = truth.reshape(-1, units)
+    flat = scores.reshape(-1, units)
+    method: Literal["f1", "youden"] = "f1" if threshold == "f1" else "youden"
+    cuts = [choose_threshold(truth[:, u], flat[:, u], method).threshold for u in range(units)]
+    return np.asarray(cuts), f"{threshold} on {len(flat)} validation prediction(s)"
+
+
+def _wants_generation(
+    spec: Any, out: Any, kind: str, model: Any, inputs: Any, generate: bool | None
+) -> bool:
+    """Generate when asked, or when an encoder-decoder model is given its encoder inputs only."""
+    if generate is False or kind != "categorical" or out.pattern != "encoder-decoder":
+        return False
+    return bool(generate) or _missing_decoder(model, inputs)
+
+
+def _decoder_index(model: Any, inputs: Any) -> int | None:
+    """The decoder's token input: the one a Dataset lacks, else the model's last input."""
+    names = [t.name.split(":")[0] for t in model.inputs]
+    if len(names) < 2:
+        return None
+    if _is_dataset(inputs):
+        missing = [i for i, n in enumerate(names) if n not in inputs.inputs]
+        if len(missing) == 1:
+            return missing[0]
+    if isinstance(inputs, Mapping):
+        missing = [i for i, n in enumerate(names) if n not in inputs]
+        if len(missing) == 1:
+            return missing[0]
+    return len(names) - 1
+
+
+def _missing_decoder(model: Any, inputs: Any) -> bool:
+    names = [t.name.split(":")[0] for t in model.inputs]
+    if _is_dataset(inputs):
+        return not all(n in inputs.inputs for n in names) and len(inputs.inputs) == len(names) - 1
+    if isinstance(inputs, Mapping):
+        return sum(n in inputs for n in names) == len(names) - 1
+    if isinstance(inputs, list | tuple):
+        return len(inputs) == len(names) - 1
+    return len(names) == 2 and inputs is not None and not isinstance(inputs, list | tuple)
+
+
+def _generate(
+    model: Any,
+    spec: Any,
+    out: Any,
+    inputs: Any,
+    data: Any,
+    transform: str,
+    vocab: Sequence[str] | None,
+    class_names: Sequence[str] | None,
+    start_token: Any,
+    end_token: Any,
+    max_length: int | None,
+    batch_size: int,
+    meta: dict[str, Any],
+) -> Interpretation:
+    if out.causal is False:
+        raise UnsupportedLayerError(
+            f"Output {out.name!r} is not causal (a step sees later decoder inputs), so greedy generation "
+            "would read tokens it has not produced yet. Decode teacher-forced predictions instead."
+        )
+    if len(out.shape) != 3:
+        raise ShapeError(
+            f"Greedy generation needs a per-step output (batch, steps, vocab); {out.name!r} has shape "
+            f"{out.shape}."
+        )
+    names = vocab if vocab is not None else class_names
+    decoder = _decoder_index(model, inputs)
+    if decoder is None:
+        raise TargetError(
+            "Greedy generation needs a model with an encoder input and a decoder input."
+        )
+    arrays = _encoder_arrays(model, inputs, decoder)
+    start = resolve_token(start_token, names, START_TOKENS, "start_token")
+    if start is None:
+        raise TargetError(
+            "Greedy generation needs the decoder's start token: pass start_token (id or text; CLI "
+            f"--start-token), or a vocabulary holding one of {list(START_TOKENS[:6])}."
+        )
+    end = resolve_token(end_token, names, END_TOKENS, "end_token")
+    generation = generate_greedy(
+        model,
+        arrays,
+        decoder_index=decoder,
+        output_index=out.index,
+        start_token=start,
+        end_token=end,
+        max_length=max_length,
+        probability_transform=transform,
+        batch_size=batch_size,
+    )
+    ids = getattr(data, "sequence_ids", None)
+    table, summary = generation_tables(generation, vocab=names, sequence_ids=ids)
+    meta.update(
+        decoder_input=model.inputs[decoder].name.split(":")[0],
+        start_token=start,
+        end_token=end,
+        max_length=int(generation.tokens.shape[1]),
+        model_calls=generation.model_calls,
+        notes=[
+            "Greedy generation: the decoder was fed its own previous token (no teacher forcing); "
+            "probability is that of the chosen (argmax) token at each step."
+        ],
+    )
+    return Interpretation(
+        kind="generation",
+        output=out.name,
+        table=table,
+        summary=summary,
+        meta=meta,
+        predictions=generation.tokens,
+    )
+
+
+def _encoder_arrays(model: Any, inputs: Any, decoder: int) -> list[np.ndarray]:
+    """All model inputs but the decoder's, validated; a placeholder sits at the decoder's position."""
+    from rnnlens.validation import check_array, embedding_vocab_sizes
+
+    names = [t.name.split(":")[0] for t in model.inputs]
+    if _is_dataset(inputs):
+        given = dict(inputs.inputs)
+    elif isinstance(inputs, Mapping):
+        given = dict(inputs)
+    elif isinstance(inputs, list | tuple):
+        others = [n for i, n in enumerate(names) if i != decoder]
+        values = list(inputs)[: len(others)] if len(inputs) == len(names) else list(inputs)
+        if len(values) != len(others):
+            raise ShapeError(
+                f"Greedy generation takes the encoder input(s) {others}; received {len(inputs)} array(s)."
+            )
+        given = dict(zip(others, values, strict=True))
+    else:
+        given = {names[0 if decoder != 0 else 1]: inputs}
+    vocab_sizes = embedding_vocab_sizes(model)
+    arrays: list[np.ndarray] = []
+    for i, tensor in enumerate(model.inputs):
+        name = names[i]
+        if i == decoder:
+            arrays.append(np.zeros((0,), np.int32))
+            continue
+        if name not in given:
+            raise ShapeError(
+                f"Greedy generation needs the encoder input {name!r}; it was not given."
+            )
+        tokens = name in vocab_sizes or "int" in str(tensor.dtype)
+        arrays.append(
+            check_array(
+                given[name],
+                tensor.shape,
+                name=name,
+                integer=tokens,
+                vocab_size=vocab_sizes.get(name),
+            )
+        )
+    return arrays

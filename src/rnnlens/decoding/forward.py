@@ -1,0 +1,57 @@
+"""Batched, compiled forward passes: one compiled call per batch chunk, never a per-sample loop."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["compiled_forward", "predict_outputs"]
+
+_CACHE: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+
+
+def compiled_forward(model: Any) -> Callable[..., Any]:
+    """``f(*arrays) -> outputs``: the model in inference mode, compiled once for the active backend."""
+    cached = _CACHE.get(model)
+    if cached is not None:
+        return cached
+    from rnnlens.backends import compile_function
+
+    def forward(*arrays: Any) -> Any:
+        return model(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
+
+    compiled = compile_function(forward)
+    _CACHE[model] = compiled
+    return compiled
+
+
+def predict_outputs(
+    model: Any, arrays: Sequence[np.ndarray], *, batch_size: int = 512
+) -> list[np.ndarray]:
+    """Run ``model`` on ``arrays`` (one per model input) in chunks; return every output as NumPy.
+
+    Args:
+        model: a ``keras.Model``.
+        arrays: validated inputs, each ``(batch, ...)``.
+        batch_size: samples per compiled call.
+
+    Returns:
+        One array per model output, ``(batch, ...)``.
+    """
+    import keras
+
+    forward = compiled_forward(model)
+    total = int(arrays[0].shape[0])
+    chunks: list[list[np.ndarray]] = []
+    for start in range(0, max(total, 1), batch_size):
+        piece = [np.asarray(a[start : start + batch_size]) for a in arrays]
+        result = forward(*piece)
+        if isinstance(result, dict):
+            outputs = [result[name] for name in model.output_names]
+        else:
+            outputs = list(result) if isinstance(result, list | tuple) else [result]
+        chunks.append([np.asarray(keras.ops.convert_to_numpy(o)) for o in outputs])
+    return [np.concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0]))]
