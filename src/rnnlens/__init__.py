@@ -24,12 +24,20 @@ if TYPE_CHECKING:
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
+    from rnnlens.tracing import LayerTrace as LayerTrace
+    from rnnlens.tracing import Trace as Trace
+    from rnnlens.tracing import trace as trace
+    from rnnlens.tracing import trace_to_file as trace_to_file
 
 # name -> module that defines it; resolved on first access.
 _LAZY: dict[str, str] = {
     "inspect_model": "rnnlens.inspection",
     "ModelSpec": "rnnlens.inspection",
     "load_model": "rnnlens.loading",
+    "trace": "rnnlens.tracing",
+    "trace_to_file": "rnnlens.tracing",
+    "Trace": "rnnlens.tracing",
+    "LayerTrace": "rnnlens.tracing",
 }
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from rnnlens.cli import describe
+from rnnlens.cli import trace as trace_command
 from rnnlens.cli._common import quiet_backend_logs, set_debug
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ def _main(
 
 
 app.command("describe")(describe.describe)
+app.command("trace")(trace_command.trace)
 
 
 def main() -> None:

@@ -1,0 +1,390 @@
+"""``trace`` and ``trace_to_file``: exact hidden states, cell states and gates of a model's recurrent layers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnlens import backends
+from rnnlens.errors import RnnlensError, ShapeError, TargetError
+from rnnlens.loading import ensure_model
+from rnnlens.tracing.chunking import chunk_bounds, chunk_size
+from rnnlens.tracing.graph import find_sites, select_sites
+from rnnlens.tracing.result import LayerTrace, Trace
+from rnnlens.tracing.runner import Runner, get_runner
+from rnnlens.tracing.storage import TraceFileWriter
+from rnnlens.validation import as_input_list, prepare_inputs
+
+__all__ = ["trace", "trace_to_file"]
+
+
+def trace(
+    model: Any,
+    inputs: Any,
+    layers: str | Sequence[str] | None = None,
+    *,
+    quantities: str | Sequence[str] | None = None,
+    batch_size: int | None = None,
+    memory_budget_mb: float | None = 2048.0,
+) -> Trace:
+    """Trace every recurrent layer of ``model`` on ``inputs``: hidden states, cell states and every gate.
+
+    The cells are recomputed from the layers' weights inside one compiled function (``tf.function`` /
+    ``jax.jit``), replaying the model's own graph: masks, ``initial_state`` handed from another layer,
+    ``go_backwards``, ``Bidirectional`` halves, stacked and nested layers are taken as Keras runs them. The
+    traced hidden state equals Keras's own layer output (tested to 1e-5). Stateful layers are traced from
+    their current stored states, which are left unchanged.
+
+    Args:
+        model: a ``keras.Model`` (Functional or Sequential) or the path of a ``.keras`` / ``.h5`` file.
+        inputs: ``(batch, time, features)`` array (``(batch, time)`` token ids for Embedding models), a list
+            with one array per model input, or a dict keyed by input name.
+        layers: recurrent layer name(s) to record (default: all). Other recurrent layers still run when
+            the chosen ones depend on them (an encoder feeding a decoder's initial state).
+        quantities: quantity names to keep besides ``hidden`` (e.g. ``["cell_state", "forget_gate"]``);
+            default all.
+        batch_size: samples per compiled call; default: as many as ``memory_budget_mb`` allows.
+        memory_budget_mb: bound on the memory the result and one chunk's working set take; ``None``:
+            no bound. For traces larger than memory use :func:`trace_to_file`.
+
+    Returns:
+        A :class:`Trace`: one :class:`LayerTrace` per layer (per direction, per stacked cell) with arrays
+        ``(batch, time, unit)`` in the input's time order.
+
+    Raises:
+        ShapeError: wrong rank, feature count or batch size.
+        DataError: NaN / inf or non-numeric inputs.
+        TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity.
+        UnsupportedLayerError: the model has no traceable recurrent layer, or ``layers`` names a layer
+            that is not recurrent.
+        RnnlensError: the trace would exceed ``memory_budget_mb``.
+
+    Example:
+        >>> result = rnnlens.trace(model, x)  # doctest: +SKIP
+        >>> result["lstm"].gates["forget_gate"]  # (batch, time, unit)  # doctest: +SKIP
+    """
+    session = _Session.open(model, inputs, layers, quantities)
+    result_bytes = session.n_samples * session.bytes_per_sample(with_inputs=False)
+    if memory_budget_mb is not None and result_bytes > memory_budget_mb * 2**20:
+        raise RnnlensError(
+            f"The trace of {session.n_samples} samples would take {result_bytes / 2**20:.0f} MB, more than "
+            f"memory_budget_mb={memory_budget_mb}. Stream it to disk with "
+            "rnnlens.trace_to_file(model, inputs, 'trace.h5'), keep fewer `quantities` or `layers`, or "
+            "raise the budget (None for no bound)."
+        )
+    work_mb = None
+    if memory_budget_mb is not None:
+        work_mb = max(memory_budget_mb - result_bytes / 2**20, memory_budget_mb / 4)
+    buffers: list[dict[str, np.ndarray]] = []
+    for start, stop, blocks in session.chunks(batch_size, work_mb):
+        if start == 0 and stop == session.n_samples:
+            buffers = blocks  # one chunk: keep the arrays as they came back, no copy
+            break
+        if not buffers:
+            buffers = [
+                {
+                    name: np.empty((session.n_samples, *a.shape[1:]), a.dtype)
+                    for name, a in b.items()
+                }
+                for b in blocks
+            ]
+        for buffer, block in zip(buffers, blocks, strict=True):
+            for name, array in block.items():
+                buffer[name][start:stop] = array
+    return session.build(buffers)
+
+
+def trace_to_file(
+    model: Any,
+    inputs: Any,
+    path: str | os.PathLike[str],
+    layers: str | Sequence[str] | None = None,
+    *,
+    quantities: str | Sequence[str] | None = None,
+    batch_size: int | None = None,
+    memory_budget_mb: float | None = 512.0,
+) -> Path:
+    """Trace like :func:`trace` but stream the result, chunk by chunk, into an HDF5 file.
+
+    Memory stays near ``memory_budget_mb`` however many samples there are: only one chunk of inputs and
+    traces is held at a time. ``inputs`` may be memory-mapped (``np.load(..., mmap_mode="r")``); each chunk
+    is validated as it is read. Open the result with ``Trace.load(path, mmap=True)``.
+
+    Args:
+        model, inputs, layers, quantities, batch_size: as for :func:`trace`.
+        path: the ``.h5`` file to write (atomically: it appears only when complete).
+        memory_budget_mb: bound on one chunk's working set.
+
+    Returns:
+        The path written.
+
+    Raises:
+        As :func:`trace`; DataError for a path that does not end in ``.h5``.
+
+    Example:
+        >>> rnnlens.trace_to_file(model, np.load("x.npy", mmap_mode="r"), "trace.h5")  # doctest: +SKIP
+    """
+    session = _Session.open(model, inputs, layers, quantities)
+    writer = TraceFileWriter(
+        path, session.model_name, backends.name(), session.metadata(), session.n_samples
+    )
+    with writer:
+        for start, stop, blocks in session.chunks(batch_size, memory_budget_mb):
+            writer.write(
+                start,
+                stop,
+                [session.payload(part, b) for part, b in zip(session.parts, blocks, strict=True)],
+            )
+    return Path(path)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One recorded (layer call, direction, cell), with what to keep of its packed values."""
+
+    record: str
+    site_index: int
+    n_states: int
+    keep: tuple[tuple[str, int, int], ...]
+    width: int
+    timesteps: int | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Session:
+    """One tracing job: the model, the replay, the recorded parts and the raw inputs."""
+
+    model_name: str
+    runner: Runner
+    parts: tuple[_Part, ...]
+    arrays: tuple[Any, ...]
+    n_samples: int
+    model: Any
+    fixed_batch: int | None
+
+    @classmethod
+    def open(cls, model: Any, inputs: Any, layers: Any, quantities: Any) -> _Session:
+        model = ensure_model(model)
+        sites, skipped = find_sites(model)
+        recorded = select_sites(model, sites, skipped, layers)
+        wanted = _check_quantities(quantities, recorded)
+        record_gates = wanted is None or any(
+            name not in ("hidden", "cell_state") and not name.startswith("state_")
+            for name in wanted
+        )
+        arrays = [x if hasattr(x, "shape") else np.asarray(x) for x in as_input_list(model, inputs)]
+        # Rank, features and dtype are checked on one sample, to fail before any work is done.
+        prepare_inputs(model, [a[:1] for a in arrays])
+        n_samples = int(arrays[0].shape[0])
+        for array in arrays[1:]:
+            if int(array.shape[0]) != n_samples:
+                raise ShapeError(
+                    f"All inputs must hold the same number of samples; received {[a.shape[0] for a in arrays]}."
+                )
+        if n_samples == 0:
+            raise ShapeError(
+                "Argument `inputs` holds no samples (batch size 0); pass at least one."
+            )
+        runner = get_runner(model, sites, recorded, record_gates)
+        parts = _parts(runner, wanted)
+        fixed = _stateful_batch(runner)
+        if fixed is not None and fixed != n_samples:
+            raise ShapeError(
+                f"The model has stateful recurrent layers built for batches of {fixed}; `inputs` holds "
+                f"{n_samples} samples. Trace exactly {fixed} samples (their stored states are used)."
+            )
+        return cls(model.name, runner, parts, tuple(arrays), n_samples, model, fixed)
+
+    def bytes_per_sample(self, with_inputs: bool) -> int:
+        """Bytes one sample's trace takes (plus its inputs when ``with_inputs``)."""
+        default_t = self.arrays[0].shape[1] if len(self.arrays[0].shape) > 1 else 1
+        total = 0
+        for part in self.parts:
+            t = part.timesteps or default_t
+            total += 4 * t * part.width + t + 4 * part.width
+        if with_inputs:
+            total += sum(int(np.prod(a.shape[1:])) * 4 for a in self.arrays)
+        return total
+
+    def chunks(
+        self, batch_size: int | None, budget_mb: float | None
+    ) -> Iterator[tuple[int, int, list[dict[str, np.ndarray]]]]:
+        """Run the replay chunk by chunk; yields ``(start, stop, blocks)``, one block per part.
+
+        A block maps ``"packed"`` to the packed values ``(n, time, width)``, ``"init<k>"`` to initial
+        states and ``"mask"`` to ``(n, time)``.
+        """
+        if self.fixed_batch is not None:
+            size = self.n_samples
+        else:
+            size = chunk_size(self.n_samples, self.bytes_per_sample(True), budget_mb, batch_size)
+        bounds = chunk_bounds(self.n_samples, size)
+        specs = self.runner.graph.inputs
+        for start, stop in bounds:
+            chunk = [np.asarray(a[start:stop]) for a in self.arrays]
+            try:
+                chunk = prepare_inputs(self.model, chunk)
+            except RnnlensError as exc:
+                if len(bounds) == 1:
+                    raise
+                raise type(exc)(f"In samples {start}..{stop - 1}: {exc}") from exc
+            n = stop - start
+            if len(bounds) > 1 and n < size:  # same shape every call: no recompilation for the tail
+                chunk = [np.concatenate([c, np.repeat(c[:1], size - n, axis=0)]) for c in chunk]
+            chunk = [
+                np.asarray(c, dtype=np.dtype(str(s.dtype)))
+                for c, s in zip(chunk, specs, strict=True)
+            ]
+            raw = self.runner(chunk)
+            yield start, stop, [self._block(part, raw, n) for part in self.parts]
+
+    def _block(self, part: _Part, raw: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        packed = raw[part.record][:n]
+        block = {"packed": packed}
+        for k in range(part.n_states):
+            block[f"init{k}"] = raw[f"{part.record}/init{k}"][:n]
+        mask = raw.get(f"{part.site_index}/mask")
+        block["mask"] = (
+            mask[:n].astype(bool) if mask is not None else np.ones(packed.shape[:2], bool)
+        )
+        return block
+
+    def payload(self, part: _Part, block: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The arrays of one part as stored in a trace file (see :mod:`rnnlens.tracing.storage`)."""
+        packed = block["packed"]
+        payload = {
+            f"values/{name}": np.ascontiguousarray(packed[..., a:b]) for name, a, b in part.keep
+        }
+        for k, name in enumerate(part.metadata["initial_states"]):
+            payload[f"initial/{name}"] = np.ascontiguousarray(block[f"init{k}"])
+        payload["mask"] = np.ascontiguousarray(block["mask"])
+        return payload
+
+    def metadata(self) -> list[dict[str, Any]]:
+        return [part.metadata for part in self.parts]
+
+    def build(self, blocks: list[dict[str, np.ndarray]]) -> Trace:
+        """The :class:`Trace`; its quantities are views into each part's packed array (no copies)."""
+        layers = []
+        for part, block in zip(self.parts, blocks, strict=True):
+            meta = dict(part.metadata)
+            for name in ("quantities", "initial_states", "axes", "state_names", "gate_names"):
+                meta.pop(name)
+            packed = block["packed"]
+            layers.append(
+                LayerTrace(
+                    **meta,
+                    values={name: packed[..., a:b] for name, a, b in part.keep},
+                    initial_states={
+                        name: block[f"init{k}"]
+                        for k, name in enumerate(part.metadata["initial_states"])
+                    },
+                    mask=block["mask"],
+                    state_names=tuple(part.metadata["state_names"]),
+                    gate_names=tuple(part.metadata["gate_names"]),
+                )
+            )
+        return Trace(model=self.model_name, backend=backends.name(), layers=tuple(layers))
+
+
+def _parts(runner: Runner, wanted: set[str] | None) -> tuple[_Part, ...]:
+    import keras
+
+    parts = []
+    for plan in sorted(runner.plans.values(), key=lambda p: p.index):
+        if not plan.record:
+            continue
+        layer = plan.site.layer
+        bidirectional = isinstance(layer, keras.layers.Bidirectional)
+        for d, direction in enumerate(plan.directions):
+            stacked = isinstance(direction.rnn.cell, keras.layers.StackedRNNCells)
+            for c, (tracer, layout) in enumerate(
+                zip(direction.tracers, direction.layouts, strict=True)
+            ):
+                key = plan.site.key + (f".cells[{c}]" if stacked else "")
+                key += f".{direction.direction}" if bidirectional else ""
+                keep = tuple(
+                    (name, a, b)
+                    for name, (a, b) in layout.quantities().items()
+                    if wanted is None or name == "hidden" or name in wanted
+                )
+                metadata = {
+                    "key": key,
+                    "layer": plan.site.key,
+                    "layer_class": type(layer).__name__,
+                    "cell_type": tracer.kind,
+                    "cell_index": c if stacked else None,
+                    "direction": direction.direction,
+                    "processing_order": "backward" if direction.rnn.go_backwards else "forward",
+                    "bidirectional": bidirectional,
+                    "units": tracer.units,
+                    "activation": tracer.activation,
+                    "recurrent_activation": tracer.recurrent_activation,
+                    "reset_after": getattr(tracer, "reset_after", None),
+                    "state_names": list(tracer.state_names),
+                    "gate_names": list(tracer.gate_names),
+                    "gates_unavailable": tracer.unavailable,
+                    "quantities": [name for name, _, _ in keep],
+                    "initial_states": list(tracer.state_names),
+                    "axes": ["batch", "time", "unit"],
+                }
+                parts.append(
+                    _Part(
+                        record=f"{plan.index}/{d}/{c}",
+                        site_index=plan.index,
+                        n_states=len(tracer.state_names),
+                        keep=keep,
+                        width=layout.width,
+                        timesteps=plan.site.timesteps,
+                        metadata=metadata,
+                    )
+                )
+    return tuple(parts)
+
+
+def _check_quantities(quantities: Any, recorded: list[Any]) -> set[str] | None:
+    if quantities is None:
+        return None
+    names = [quantities] if isinstance(quantities, str) else list(quantities)
+    if not all(isinstance(n, str) for n in names):
+        raise TargetError(
+            f"Argument `quantities` must be a quantity name or a list of names, received {quantities!r}."
+        )
+    from rnnlens.tracing.layers import plan_directions
+
+    known = {"hidden"}
+    for site in recorded:
+        for direction in plan_directions(site.layer, True):
+            for tracer in direction.tracers:
+                known.update(tracer.state_names, tracer.gate_names)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise TargetError(
+            f"Argument `quantities` names {unknown}, which the traced layers do not have. "
+            f"Expected names among {sorted(known)}."
+        )
+    return set(names)
+
+
+def _stateful_batch(runner: Runner) -> int | None:
+    import keras
+
+    for plan in runner.plans.values():
+        layer = plan.site.layer
+        halves = (
+            [layer.forward_layer, layer.backward_layer]
+            if isinstance(layer, keras.layers.Bidirectional)
+            else [layer]
+        )
+        for rnn in halves:
+            if rnn.stateful and rnn.states is not None:
+                from keras import tree
+
+                return int(tree.flatten(rnn.states)[0].shape[0])
+    return None

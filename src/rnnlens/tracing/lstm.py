@@ -1,0 +1,52 @@
+"""The LSTM cell, re-implemented from Keras's weights so that every gate is visible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keras import ops
+
+from rnnlens.tracing.cell_base import StepResult, activation_name
+
+__all__ = ["LSTMTracer"]
+
+
+class LSTMTracer:
+    """Step a ``keras.layers.LSTMCell`` and report its four gates.
+
+    Keras 3 layout: ``kernel`` is ``(features, 4 * units)``, ``recurrent_kernel`` ``(units, 4 * units)``,
+    ``bias`` ``(4 * units,)``, gate blocks in Keras's letter order i, f, c, o.
+    """
+
+    kind = "LSTM"
+    gate_names = ("input_gate", "forget_gate", "candidate", "output_gate")
+    state_names = ("hidden", "cell_state")
+    unavailable = None
+
+    def __init__(self, cell: Any) -> None:
+        self._cell = cell
+        self.units = int(cell.units)
+        self.state_sizes = (self.units, self.units)
+        self.activation = activation_name(cell.activation)
+        self.recurrent_activation = activation_name(cell.recurrent_activation)
+
+    def project(self, inputs: Any) -> Any:
+        """``(..., features) -> (..., 4 * units)``: ``x @ kernel + bias``."""
+        projected = ops.matmul(inputs, self._cell.kernel)
+        if self._cell.use_bias:
+            projected = projected + self._cell.bias
+        return projected
+
+    def step(self, projected: Any, states: tuple[Any, ...]) -> StepResult:
+        """c_t = f * c_{t-1} + i * g and h_t = o * activation(c_t)."""
+        cell = self._cell
+        h_prev, c_prev = states
+        z = projected + ops.matmul(h_prev, cell.recurrent_kernel)
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        input_gate = cell.recurrent_activation(z_i)
+        forget_gate = cell.recurrent_activation(z_f)
+        candidate = cell.activation(z_c)
+        output_gate = cell.recurrent_activation(z_o)
+        c = forget_gate * c_prev + input_gate * candidate
+        h = output_gate * cell.activation(c)
+        return StepResult((h, c), (input_gate, forget_gate, candidate, output_gate))
