@@ -4,6 +4,7 @@ values, and injected markup runs nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -111,3 +112,45 @@ def test_injected_markup_is_shown_as_text_and_runs_nothing(
     assert tick_text.startswith(
         "feature 0</scr"
     )  # long names are shortened on the axis, never parsed
+
+
+@pytest.fixture(scope="module")
+def model_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """A report of a real (tiny) translator, with a vocabulary full of script payloads."""
+    from rnnlens.report import collect_report, write_report
+    from tests.helpers import random_tokens, small_translator
+
+    model = small_translator()
+    source, target = random_tokens(2, 6, 20, seed=7), random_tokens(2, 5, 20, seed=8)
+    source[:, 0] = 1  # token 1 carries a payload in every sample
+    vocab = ("<pad>", PAYLOADS[0], PAYLOADS[1], *(f"t{i}" for i in range(3, 20)))
+    report = collect_report(model, [source, target], vocab=vocab, method="saliency")
+    return write_report(report, tmp_path_factory.mktemp("model") / "translator.html"), report
+
+
+def test_model_report_renders_cleanly_and_hover_shows_traced_values(
+    probe: PageProbe, model_report: tuple[Path, Any]
+) -> None:
+    path, report = model_report
+    probe.open(path).draw_all()
+    assert probe.problems == []
+    page = probe.page
+    for section in (
+        "anatomy",
+        "predictions",
+        "sample-0",
+        "attribution-0",
+        "states-0",
+        "alignment-0",
+    ):
+        assert page.locator(f"#{section}").count() == 1, section
+    hidden = report.samples[0].states[1].heatmaps[0]  # decoder_gru hidden state
+    text = hover_cell(
+        probe, "#states-0 .state-group >> nth=1 >> div.fig >> nth=0", 3, 2, hidden.values.shape
+    )
+    assert f"hidden state h: {hidden.values[3, 2]:.4g}" in text
+    alignment = report.samples[0].alignments[0]
+    text = hover_cell(probe, "#alignment-0 div.fig", 4, 0, alignment.values.shape)
+    assert f"attribution: {alignment.values[4, 0]:.4g}" in text
+    assert PAYLOADS[0] in text  # encoder token 0 is the payload, shown literally
+    assert page.evaluate("window.__pwned") is None and probe.dialogs == []

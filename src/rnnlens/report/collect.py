@@ -1,12 +1,515 @@
-"""rnnlens results -> report parts (the adapters between the analysis packages and the report data model)."""
+"""Model + data -> ReportData: inspect, decode, trace and attribute the chosen samples, then lay them out.
+
+The heavy work is four batched, compiled calls on the selected samples only (decode, trace, attribute:
+:mod:`rnnlens.decoding`, :mod:`rnnlens.tracing`, :mod:`rnnlens.attribution`); the adapters in
+:mod:`rnnlens.report.anatomy`, :mod:`.predictions` and :mod:`.sections` then read one row per sample.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["parts_for"]
+import numpy as np
+
+from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
+from rnnlens.report.anatomy import anatomy_cards
+from rnnlens.report.data import Card, Heatmap, ReportData, SampleSection, SeriesPlot, TokenScores
+from rnnlens.report.predictions import prediction_table, sample_summary
+from rnnlens.report.sections import (
+    alignment_heatmap,
+    attribution_parts,
+    forecast_plot,
+    state_groups,
+    token_labels,
+)
+
+__all__ = ["ReportOptions", "collect_report", "parts_for", "select_samples"]
+
+DEFAULT_MAX_SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to compute for a report (see :func:`collect_report` for each field)."""
+
+    samples: tuple[int, ...] | None = None
+    max_samples: int = DEFAULT_MAX_SAMPLES
+    method: str = "integrated_gradients"
+    target: Any = None
+    output: int | str = 0
+    states: bool = True
+    attributions: bool = True
+    labels: tuple[str, ...] | None = None
+    vocab: tuple[str, ...] | None = None
+    method_options: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+
+
+def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: int) -> list[int]:
+    """The data indices to report: ``samples`` as given (checked), else the first ``max_samples``.
+
+    Raises:
+        TargetError: an index out of range, a repeated index, or ``max_samples < 1``.
+    """
+    if (
+        isinstance(max_samples, bool)
+        or not isinstance(max_samples, int | np.integer)
+        or max_samples < 1
+    ):
+        raise TargetError(
+            f"Argument `max_samples` must be an integer >= 1, received {max_samples!r}."
+        )
+    if samples is None:
+        return list(range(min(n_samples, int(max_samples))))
+    chosen = []
+    for value in samples:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TargetError(
+                f"Argument `samples` must hold sample indices (integers), received {value!r}."
+            )
+        index = int(value)
+        if not -n_samples <= index < n_samples:
+            raise TargetError(
+                f"Sample index {index} is out of range: the data holds {n_samples} samples "
+                f"(valid indices 0..{n_samples - 1})."
+            )
+        index %= n_samples
+        if index in chosen:
+            raise TargetError(
+                f"Sample {index} is listed twice in `samples`; list each sample once."
+            )
+        chosen.append(index)
+    if not chosen:
+        raise TargetError("Argument `samples` is empty; list at least one sample index.")
+    return chosen
+
+
+def collect_report(
+    model: Any,
+    data: Any,
+    *,
+    samples: Sequence[int] | None = None,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    method: str = "integrated_gradients",
+    target: Any = None,
+    output: int | str = 0,
+    states: bool = True,
+    attributions: bool = True,
+    labels: Sequence[str] | None = None,
+    vocab: Sequence[str] | None = None,
+    method_options: dict[str, Any] | None = None,
+    title: str | None = None,
+    progress: bool = False,
+) -> ReportData:
+    """Compute everything a report shows and return it as :class:`~rnnlens.report.data.ReportData`.
+
+    Args:
+        model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
+        data: a :class:`rnnlens.data.Dataset`, a data file path (read with :func:`rnnlens.data.load_data`),
+            or arrays: ``(batch, time, features)``, ``(batch, time)`` token ids, or one per model input.
+        samples: data indices to explain (default: the first ``max_samples``).
+        max_samples: how many samples when ``samples`` is not given.
+        method: attribution method name or alias (``"integrated_gradients"``, ``"ig"``, ``"saliency"``...).
+        target: what to attribute (see :func:`rnnlens.attribute`); default: every step of a sequence output,
+            else the output's single unit or its predicted class.
+        output: which model output to decode and explain (index or name).
+        states: trace the recurrent layers and show state and gate heatmaps.
+        attributions: attribute the output to the inputs.
+        labels: class names (default: the Dataset's).
+        vocab: token vocabulary (default: the Dataset's).
+        method_options: options for the attribution method, e.g. ``{"n_steps": 32}``.
+        title: page title (default ``"rnnlens report: <model name>"``).
+        progress: show rich progress bars on stderr.
+
+    Returns:
+        The report data, ready for :func:`rnnlens.report.render_html` / :func:`~rnnlens.report.write_report`.
+
+    Raises:
+        ModelLoadError: the model cannot be loaded. ShapeError, DataError: the data does not fit the model.
+        TargetError: bad ``samples`` / ``max_samples`` / ``target`` / ``output``. OptionError: unknown
+        method or option. Parts that cannot be computed for this model (e.g. gates of a custom cell) become
+        notes in the report instead.
+
+    Example:
+        >>> data = collect_report(model, x, samples=[0, 3], method="ig")  # doctest: +SKIP
+        >>> write_report(data, "report.html")  # doctest: +SKIP
+    """
+    options = ReportOptions(
+        samples=None if samples is None else tuple(samples),
+        max_samples=max_samples,
+        method=method,
+        target=target,
+        output=output,
+        states=states,
+        attributions=attributions,
+        labels=None if labels is None else tuple(labels),
+        vocab=None if vocab is None else tuple(vocab),
+        method_options=dict(method_options or {}),
+        title=title,
+    )
+    return _Collector(options, progress).run(model, data)
+
+
+class _Collector:
+    """One report's computation, stage by stage, with progress."""
+
+    def __init__(self, options: ReportOptions, progress: bool) -> None:
+        self.options = options
+        self.progress = progress
+        self.notes: list[str] = []
+
+    def run(self, model: Any, data: Any) -> ReportData:
+        from rnnlens.inspection import inspect_model
+        from rnnlens.loading import ensure_model
+
+        options = self.options
+        if options.attributions:
+            from rnnlens.attribution.registry import method_info
+
+            method_info(options.method)  # unknown names fail before any work is done
+        with _stages(self.progress) as stage:
+            stage("Inspecting the model")
+            keras_model = ensure_model(model)
+            spec = inspect_model(keras_model)
+            out = spec.output(options.output)
+            dataset = _as_dataset(data, keras_model)
+            arrays = dataset.model_inputs(keras_model)
+            n_samples = int(arrays[0].shape[0])
+            chosen = select_samples(n_samples, options.samples, options.max_samples)
+            index = np.asarray(chosen)
+            subset = _subset(dataset, keras_model, arrays, index)
+            batch = [array[index] for array in arrays]
+            vocab = options.vocab if options.vocab is not None else dataset.vocab
+            labels = options.labels if options.labels is not None else dataset.labels
+
+            stage("Decoding predictions")
+            interpretation = self._decode(keras_model, out, subset, labels, vocab)
+
+            trace = None
+            if options.states:
+                stage("Tracing states and gates")
+                trace = self._guarded("States and gates", lambda: _trace(keras_model, batch))
+
+            results: tuple[Any, ...] = ()
+            if options.attributions:
+                stage(f"Attributing with {options.method}")
+                found = self._guarded(
+                    "Attributions", lambda: _attribute(keras_model, spec, out, batch, options)
+                )
+                results = () if found is None else (found if isinstance(found, tuple) else (found,))
+
+            stage("Laying out the report")
+            sections = [
+                self._section(
+                    position,
+                    sample,
+                    spec,
+                    out,
+                    dataset,
+                    batch,
+                    interpretation,
+                    trace,
+                    results,
+                    vocab,
+                )
+                for position, sample in enumerate(chosen)
+            ]
+        predictions = () if interpretation is None else (prediction_table(interpretation, chosen),)
+        meta = [
+            ("model", spec.name),
+            ("output", out.name),
+            ("samples", f"{len(chosen)} of {n_samples}"),
+        ]
+        if options.attributions and results:
+            meta.append(("attribution", f"{results[0].method}: {results[0].target}"))
+        meta += [("backend", _backend()), ("created", _now())]
+        if dataset.source:
+            meta.insert(1, ("data", str(dataset.source)))
+        notes = [*dataset.notes, *self.notes]
+        if interpretation is not None:
+            notes += [str(n) for n in interpretation.meta.get("notes", []) or []]
+        return ReportData(
+            title=options.title or f"rnnlens report: {spec.name}",
+            model_name=spec.name,
+            anatomy=anatomy_cards(spec),
+            predictions=predictions,
+            samples=tuple(sections),
+            notes=tuple(notes),
+            meta=tuple(meta),
+        )
+
+    def _guarded(self, what: str, compute: Callable[[], Any]) -> Any:
+        """Run ``compute``; a model rnnlens cannot analyse this way becomes a note, not a failure."""
+        try:
+            return compute()
+        except UnsupportedLayerError as exc:
+            self.notes.append(f"{what} are not shown: {exc}")
+            return None
+
+    def _decode(self, model: Any, out: Any, subset: Any, labels: Any, vocab: Any) -> Any:
+        from rnnlens.decoding import decode
+
+        return self._guarded(
+            "Decoded predictions",
+            lambda: decode(
+                model, subset, output=out.index, labels=labels, vocab=vocab, generate=False
+            ),
+        )
+
+    def _section(
+        self,
+        position: int,
+        sample: int,
+        spec: Any,
+        out: Any,
+        dataset: Any,
+        batch: list[np.ndarray],
+        interpretation: Any,
+        trace: Any,
+        results: tuple[Any, ...],
+        vocab: Any,
+    ) -> SampleSection:
+        time_ticks = _time_ticks(dataset, sample)
+        summary = _input_text(spec, batch, position, vocab)
+        if interpretation is not None:
+            summary += sample_summary(interpretation, position)
+        step_ticks = _step_ticks(interpretation, position)
+        attribution_items: list[Heatmap | TokenScores] = []
+        alignments: list[Heatmap] = []
+        encoder_decoder = spec.pattern == "encoder-decoder"
+        decoder_input = spec.inputs[-1].name if encoder_decoder else None
+        for result in results:
+            per_step_tokens = result.tokens and "output_time" in result.axes
+            if encoder_decoder and per_step_tokens and result.input_name != decoder_input:
+                alignments.append(
+                    alignment_heatmap(result, position, vocab=vocab, output_ticks=step_ticks)
+                )
+                continue
+            attribution_items.extend(
+                attribution_parts(
+                    result,
+                    position,
+                    feature_names=dataset.feature_names,
+                    vocab=vocab,
+                    time_ticks=time_ticks,
+                    output_ticks=step_ticks,
+                )
+            )
+        forecasts: list[SeriesPlot] = []
+        if interpretation is not None and _is_forecast(out, interpretation):
+            forecasts.append(_forecast(out, interpretation, dataset, batch, position, sample))
+        return SampleSection(
+            index=sample,
+            title=f"Sample {sample}" + _sequence_label(dataset, sample),
+            summary=summary,
+            attributions=tuple(attribution_items),
+            forecasts=tuple(forecasts),
+            states=() if trace is None else state_groups(trace, position, time_ticks=time_ticks),
+            alignments=tuple(alignments),
+        )
 
 
 def parts_for(result: Any) -> list[Any] | None:
-    """Report parts that show ``result``, or ``None`` when no adapter knows its type."""
+    """Report parts that show ``result`` (for :func:`rnnlens.report.result_html`), or ``None``.
+
+    ``ModelSpec`` -> anatomy cards; ``Trace`` -> state and gate heatmaps of its first sample;
+    ``AttributionResult`` -> the first sample's attribution map; ``Interpretation`` -> the predictions table.
+    """
+    name = type(result).__name__
+    if name == "ModelSpec" and hasattr(result, "outputs"):
+        return list(anatomy_cards(result))
+    if name == "Trace" and hasattr(result, "layers"):
+        if not result.layers:
+            return [Card(title="Empty trace")]
+        first = result.layers[0]
+        note = Card(title="", fields=(("samples", str(first.n_samples)), ("shown", "sample 0")))
+        return [note, *state_groups(result, 0)]
+    if name == "AttributionResult" and hasattr(result, "values"):
+        note = Card(
+            title="",
+            fields=(
+                ("method", str(result.method)),
+                ("target", str(result.target)),
+                ("axes", ", ".join(result.axes)),
+                ("shape", str(tuple(result.values.shape))),
+                ("shown", "sample 0"),
+            ),
+        )
+        return [note, *attribution_parts(result, 0)]
+    if name == "Interpretation" and hasattr(result, "table"):
+        n = int(result.table["sample"].max()) + 1 if "sample" in result.table.columns else 0
+        return [prediction_table(result, list(range(n)), max_rows=50)]
     return None
+
+
+@contextmanager
+def _stages(show: bool) -> Iterator[Callable[[str], None]]:
+    """A rich progress display with one step per stage (or a no-op when ``show`` is False)."""
+    if not show:
+        yield lambda description: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Starting", total=5)
+        started = [False]
+
+        def stage(description: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=description)
+
+        yield stage
+        bar.update(task, completed=5)
+
+
+def _as_dataset(data: Any, model: Any) -> Any:
+    from rnnlens.data import Dataset, load_data
+
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, str | os.PathLike):
+        return load_data(data, model)
+    from rnnlens.validation import as_input_list
+
+    names = [tensor.name.split(":")[0] for tensor in model.inputs]
+    arrays = as_input_list(model, data)
+    return Dataset(inputs={name: np.asarray(a) for name, a in zip(names, arrays, strict=True)})
+
+
+def _subset(dataset: Any, model: Any, arrays: list[np.ndarray], index: np.ndarray) -> Any:
+    """The dataset restricted to the chosen samples (every per-sample field cut alike)."""
+    names = [tensor.name.split(":")[0] for tensor in model.inputs]
+    changes: dict[str, Any] = {
+        "inputs": {name: array[index] for name, array in zip(names, arrays, strict=True)}
+    }
+    for attribute in ("sequence_ids", "window_starts", "timestamps", "mask", "targets"):
+        value = getattr(dataset, attribute)
+        if value is not None:
+            changes[attribute] = np.asarray(value)[index]
+    return dataset.with_fields(**changes)
+
+
+def _trace(model: Any, batch: list[np.ndarray]) -> Any:
+    from rnnlens.tracing import trace
+
+    return trace(model, batch if len(batch) > 1 else batch[0])
+
+
+def _attribute(
+    model: Any, spec: Any, out: Any, batch: list[np.ndarray], options: ReportOptions
+) -> Any:
+    from rnnlens.attribution import Target, attribute
+
+    target = options.target
+    if target is None:
+        unit: Any = None if (out.size or 1) == 1 else "predicted"
+        if out.is_sequence:
+            target = Target(output=out.index, time="all", unit=0 if unit is None else unit)
+        else:
+            target = Target(output=out.index, unit=unit)
+    return attribute(
+        model,
+        batch if len(batch) > 1 else batch[0],
+        method=options.method,
+        target=target,
+        **options.method_options,
+    )
+
+
+def _is_forecast(out: Any, interpretation: Any) -> bool:
+    return bool(
+        out.is_sequence
+        and interpretation.kind == "regression"
+        and interpretation.predictions is not None
+        and np.asarray(interpretation.predictions).ndim == 3
+    )
+
+
+def _forecast(
+    out: Any, interpretation: Any, dataset: Any, batch: list[np.ndarray], position: int, sample: int
+) -> SeriesPlot:
+    predictions = np.asarray(interpretation.predictions)[position]
+    truth = None
+    if dataset.targets is not None:
+        candidate = np.asarray(dataset.targets)[sample]
+        if candidate.size == predictions.size and np.issubdtype(candidate.dtype, np.number):
+            truth = candidate.reshape(predictions.shape)
+    float_inputs = [a for a in batch if np.issubdtype(a.dtype, np.floating) and a.ndim == 3]
+    start = int(dataset.window_starts[sample]) if dataset.window_starts is not None else 0
+    return forecast_plot(
+        predictions,
+        title=f"{out.name}: prediction at every step",
+        inputs=float_inputs[0][position] if float_inputs else None,
+        feature_names=dataset.feature_names,
+        truth=truth,
+        start=start,
+    )
+
+
+def _input_text(
+    spec: Any, batch: list[np.ndarray], position: int, vocab: Any
+) -> tuple[tuple[str, str], ...]:
+    """Each token input of the sample as text (padding id 0 left out), so the reader sees what was read."""
+    pairs = []
+    for item, array in zip(spec.inputs, batch, strict=True):
+        if not item.tokens:
+            continue
+        ids = np.asarray(array[position]).reshape(-1)
+        ids = (
+            ids[ids != 0]
+            if vocab is None or not vocab or vocab[0] in ("", "<pad>", "[PAD]")
+            else ids
+        )
+        pairs.append((f"input {item.name}", " ".join(token_labels(ids, vocab))))
+    return tuple(pairs)
+
+
+def _time_ticks(dataset: Any, sample: int) -> tuple[str, ...] | None:
+    if dataset.timestamps is None:
+        return None
+    return tuple(str(t) for t in np.asarray(dataset.timestamps)[sample])
+
+
+def _step_ticks(interpretation: Any, position: int) -> tuple[str, ...] | None:
+    """Decoder-step labels ``"<step>: <predicted token>"`` from a per-step categorical table."""
+    if interpretation is None or not interpretation.per_timestep:
+        return None
+    table = interpretation.table
+    column = next((c for c in ("label", "top1_label") if c in table.columns), None)
+    if column is None:
+        return None
+    rows = table[table["sample"] == position]
+    return tuple(f"{step}: {label}" for step, label in zip(rows["step"], rows[column], strict=True))
+
+
+def _sequence_label(dataset: Any, sample: int) -> str:
+    if dataset.sequence_ids is None:
+        return ""
+    start = (
+        f", from step {int(dataset.window_starts[sample])}"
+        if dataset.window_starts is not None
+        else ""
+    )
+    return f" (sequence {np.asarray(dataset.sequence_ids)[sample]}{start})"
+
+
+def _backend() -> str:
+    try:
+        from rnnlens import backends
+
+        return backends.name()
+    except RnnlensError:
+        return "unknown"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -350,3 +350,8 @@ class ReportData:
                     f"Two report samples have index {sample.index}; each sample may appear once."
                 )
             seen.add(sample.index)
+
+    def _repr_html_(self) -> str:
+        from rnnlens.report.html import result_html
+
+        return result_html(self)

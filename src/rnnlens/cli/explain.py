@@ -1,0 +1,121 @@
+"""``rnnlens explain MODEL DATA -o report.html``: the interactive HTML report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rnnlens.cli._common import console, user_errors
+
+
+def explain(
+    model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
+    data: Path = typer.Argument(
+        ..., help="Inputs: .npy, .npz, a long .csv / .parquet table, or a token .txt file."
+    ),
+    out: Path = typer.Option(
+        Path("rnnlens-report.html"), "--out", "-o", help="The HTML file to write."
+    ),
+    samples: str = typer.Option(
+        "",
+        "--samples",
+        "-s",
+        help="Sample indices to explain, e.g. 0,3,10-12 (default: the first N).",
+    ),
+    max_samples: int = typer.Option(
+        5, "--max-samples", "-n", help="N: how many samples when --samples is not given."
+    ),
+    method: str = typer.Option(
+        "integrated_gradients",
+        "--method",
+        "-m",
+        help="Attribution method: integrated_gradients (ig), saliency, input_x_gradient (ixg), "
+        "occlusion, feature_ablation (ablation).",
+    ),
+    steps: int = typer.Option(32, "--steps", help="Integrated gradients: quadrature points."),
+    output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
+    vocab: Path | None = typer.Option(None, "--vocab", help="Vocabulary file: one token per line."),
+    labels: Path | None = typer.Option(None, "--labels", help="Class names: one per line."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="Long tables: sequence id column."
+    ),
+    time_column: str | None = typer.Option(None, "--time-column", help="Long tables: time column."),
+    states: bool = typer.Option(True, "--states/--no-states", help="Show state and gate heatmaps."),
+    attributions: bool = typer.Option(
+        True, "--attribution/--no-attribution", help="Attribute the output to the inputs."
+    ),
+    title: str | None = typer.Option(None, "--title", help="Page title."),
+    unsafe: bool = typer.Option(
+        False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
+    ),
+) -> None:
+    """Write one self-contained HTML report explaining MODEL on some samples of DATA."""
+    with user_errors():
+        from rnnlens.data import load_data
+        from rnnlens.loading import load_model
+        from rnnlens.report.api import render_report
+
+        options: dict[str, Any] = {}
+        if attributions:
+            from rnnlens.attribution.registry import method_info
+
+            if method_info(method).name == "integrated_gradients":
+                options["n_steps"] = steps
+        keras_model = load_model(model, safe_mode=not unsafe)
+        dataset = load_data(
+            data,
+            keras_model,
+            id_column=id_column,
+            time_column=time_column,
+            vocab=vocab,
+            labels=labels,
+        )
+        path = render_report(
+            keras_model,
+            dataset,
+            out,
+            samples=parse_samples(samples),
+            max_samples=max_samples,
+            method=method,
+            output=int(output) if output.lstrip("-").isdigit() else output,
+            states=states,
+            attributions=attributions,
+            method_options=options,
+            title=title,
+            progress=sys.stderr.isatty(),
+        )
+        size = path.stat().st_size / 2**20
+        console.print(f"Wrote {path} ({size:.1f} MB)", highlight=False)
+
+
+def parse_samples(text: str) -> list[int] | None:
+    """``"0,3,10-12"`` -> ``[0, 3, 10, 11, 12]``; empty -> None (the first N samples).
+
+    Raises:
+        TargetError: a part that is not an index or an ``a-b`` range.
+    """
+    from rnnlens.errors import TargetError
+
+    text = text.strip()
+    if not text:
+        return None
+    chosen: list[int] = []
+    for part in text.split(","):
+        item = part.strip()
+        low, dash, high = item.partition("-")
+        try:
+            if dash and low:
+                start, stop = int(low), int(high)
+                if stop < start:
+                    raise ValueError
+                chosen.extend(range(start, stop + 1))
+            else:
+                chosen.append(int(item))
+        except ValueError:
+            raise TargetError(
+                f"--samples must list indices and ranges like 0,3,10-12; could not read {item!r}."
+            ) from None
+    return chosen

@@ -1,0 +1,77 @@
+"""``rnnlens.report(model, data, path)``: compute, lay out and write the HTML report in one call."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rnnlens.report.collect import DEFAULT_MAX_SAMPLES, collect_report
+from rnnlens.report.html import write_report
+
+__all__ = ["render_report"]
+
+
+def render_report(
+    model: Any,
+    data: Any,
+    path: str | os.PathLike[str] = "rnnlens-report.html",
+    *,
+    samples: Sequence[int] | None = None,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    method: str = "integrated_gradients",
+    target: Any = None,
+    output: int | str = 0,
+    states: bool = True,
+    attributions: bool = True,
+    labels: Sequence[str] | None = None,
+    vocab: Sequence[str] | None = None,
+    method_options: dict[str, Any] | None = None,
+    title: str | None = None,
+    progress: bool = False,
+) -> Path:
+    """Explain ``model`` on some samples of ``data`` and write one self-contained, interactive HTML file.
+
+    The page holds the model's anatomy (one card per output), the decoded predictions and, for each chosen
+    sample, an attribution heatmap (time x feature, or coloured tokens), the prediction over time for
+    forecasts, state and gate heatmaps per recurrent layer, and for encoder-decoder models the alignment
+    matrix (decoder step x encoder token). It needs no network to view.
+
+    Args:
+        model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
+        data: a :class:`rnnlens.data.Dataset`, a data file (``.npy``, ``.npz``, ``.csv``, ``.parquet``,
+            token ``.txt``), or arrays ``(batch, time, features)`` / ``(batch, time)`` token ids / one per
+            model input.
+        path: the ``.html`` file to write (atomically).
+        samples, max_samples, method, target, output, states, attributions, labels, vocab,
+            method_options, title, progress: see :func:`rnnlens.report.collect_report`.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ModelLoadError, ShapeError, DataError, TargetError, OptionError: see
+        :func:`~rnnlens.report.collect_report`. RnnlensError: the file cannot be written.
+
+    Example:
+        >>> rnnlens.report(model, x_test, "report.html", samples=[0, 7], method="ig")  # doctest: +SKIP
+        PosixPath('report.html')
+    """
+    report = collect_report(
+        model,
+        data,
+        samples=samples,
+        max_samples=max_samples,
+        method=method,
+        target=target,
+        output=output,
+        states=states,
+        attributions=attributions,
+        labels=labels,
+        vocab=vocab,
+        method_options=method_options,
+        title=title,
+        progress=progress,
+    )
+    return write_report(report, path)

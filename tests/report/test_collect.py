@@ -1,0 +1,172 @@
+"""collect_report / render_report end to end on the seed document's three models (shrunk)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rnnlens
+from rnnlens.attribution import OptionError
+from rnnlens.errors import TargetError
+from rnnlens.report import Heatmap, TokenScores, collect_report, render_report
+from rnnlens.report.collect import select_samples
+from tests.helpers import (
+    random_series,
+    random_tokens,
+    small_forecaster,
+    small_sentiment,
+    small_translator,
+)
+from tests.report.page_parser import PageStructure
+
+VOCAB = ("", *(f"w{i}" for i in range(1, 50)))
+
+
+@pytest.fixture(scope="module")
+def forecaster() -> Any:
+    return small_forecaster()
+
+
+@pytest.fixture(scope="module")
+def series() -> np.ndarray:
+    return random_series(6)
+
+
+@pytest.fixture(scope="module")
+def forecast_report(forecaster: Any, series: np.ndarray) -> Any:
+    return collect_report(forecaster, series, samples=[4, 1], method_options={"n_steps": 16})
+
+
+def test_sections_follow_the_chosen_samples(forecast_report: Any) -> None:
+    assert [s.index for s in forecast_report.samples] == [4, 1]
+    assert forecast_report.predictions[0].row_links[:10] == ("sample-4",) * 10
+    assert dict(forecast_report.meta)["samples"] == "2 of 6"
+
+
+def test_forecast_line_is_the_keras_prediction(
+    forecast_report: Any, forecaster: Any, series: np.ndarray
+) -> None:
+    keras_out = np.asarray(forecaster.predict(series, verbose=0))
+    for section in forecast_report.samples:
+        (plot,) = section.forecasts
+        np.testing.assert_allclose(plot.lines[0].values, keras_out[section.index, :, 0], atol=1e-6)
+        np.testing.assert_array_equal(plot.lines[1].values, series[section.index, :, 0])
+        expected = f"{keras_out[section.index, -1, 0]:.4g}"
+        assert dict(section.summary)["value at step 9"] == expected
+
+
+def test_states_belong_to_the_right_sample(
+    forecast_report: Any, forecaster: Any, series: np.ndarray
+) -> None:
+    import keras
+
+    hidden = np.asarray(
+        keras.Model(forecaster.inputs, forecaster.get_layer("lstm").output)([series])
+    )
+    for section in forecast_report.samples:
+        (group,) = section.states
+        np.testing.assert_allclose(group.heatmaps[0].values, hidden[section.index].T, atol=1e-5)
+
+
+def test_attributions_are_complete_for_every_output_step(
+    forecast_report: Any, forecaster: Any, series: np.ndarray
+) -> None:
+    delta = np.asarray(forecaster(series)) - np.asarray(forecaster(np.zeros_like(series)))
+    for section in forecast_report.samples:
+        matrix, last = section.attributions
+        assert isinstance(matrix, Heatmap) and isinstance(last, Heatmap)
+        np.testing.assert_allclose(matrix.values.sum(axis=1), delta[section.index, :, 0], atol=1e-4)
+        assert last.values.sum() == pytest.approx(delta[section.index, -1, 0], abs=1e-4)
+
+
+def test_sentiment_report_colours_tokens_and_decodes_probability() -> None:
+    model = small_sentiment()
+    tokens = random_tokens(4, 20, 50)
+    report = collect_report(model, tokens, max_samples=2, vocab=VOCAB, method="saliency")
+    probability = np.asarray(model.predict(tokens, verbose=0))[:, 0]
+    assert [s.index for s in report.samples] == [0, 1]
+    for section in report.samples:
+        (scores,) = section.attributions
+        assert isinstance(scores, TokenScores)
+        assert scores.tokens == tuple(VOCAB[i] for i in tokens[section.index])
+        assert dict(section.summary)["probability"] == f"{probability[section.index]:.4g}"
+        words = " ".join(VOCAB[i] for i in tokens[section.index] if i != 0)
+        assert dict(section.summary)["input tokens"] == words
+        assert section.forecasts == ()
+
+
+def test_translator_report_has_alignments_labelled_by_predicted_tokens() -> None:
+    model = small_translator()
+    source, target = random_tokens(3, 6, 20, seed=3), random_tokens(3, 5, 20, seed=4)
+    vocab = tuple(f"t{i}" for i in range(20))
+    report = collect_report(model, [source, target], samples=[2], vocab=vocab, method="saliency")
+    (section,) = report.samples
+    (alignment,) = section.alignments
+    predicted = np.asarray(model.predict([source, target], verbose=0))[2].argmax(axis=-1)
+    assert alignment.values.shape == (5, 6)
+    assert alignment.x_ticks == tuple(vocab[i] for i in source[2])
+    assert alignment.y_ticks == tuple(f"{t}: {vocab[k]}" for t, k in enumerate(predicted))
+    assert dict(section.summary)["predicted per step"] == " ".join(vocab[k] for k in predicted)
+    assert dict(section.summary)["input encoder_tokens"] == " ".join(vocab[i] for i in source[2])
+    assert [h.y_label for h in section.attributions] == ["output step"]  # the decoder input
+    assert [g.layer for g in section.states] == ["encoder_gru", "decoder_gru"]
+
+
+def test_sections_can_be_switched_off(forecaster: Any, series: np.ndarray) -> None:
+    report = collect_report(forecaster, series, max_samples=1, states=False, attributions=False)
+    (section,) = report.samples
+    assert section.states == () and section.attributions == ()
+    assert len(section.forecasts) == 1
+    assert "attribution" not in dict(report.meta)
+
+
+def test_select_samples_checks_indices() -> None:
+    assert select_samples(10, None, 3) == [0, 1, 2]
+    assert select_samples(2, None, 5) == [0, 1]
+    assert select_samples(10, [-1, 2], 3) == [9, 2]
+    with pytest.raises(TargetError, match="Sample index 10 is out of range.*0..9"):
+        select_samples(10, [10], 3)
+    with pytest.raises(TargetError, match="listed twice"):
+        select_samples(10, [1, -9], 3)
+    with pytest.raises(TargetError, match="`max_samples` must be an integer >= 1, received 0"):
+        select_samples(10, None, 0)
+    with pytest.raises(TargetError, match="received '1'"):
+        select_samples(10, ["1"], 3)  # type: ignore[list-item]
+    with pytest.raises(TargetError, match="empty"):
+        select_samples(10, [], 3)
+
+
+def test_unknown_method_fails_before_any_work(forecaster: Any, series: np.ndarray) -> None:
+    with pytest.raises(OptionError, match="nope"):
+        collect_report(forecaster, series, method="nope")
+
+
+def test_rnnlens_report_is_callable_and_writes_the_page(
+    forecaster: Any, series: np.ndarray, tmp_path: Path
+) -> None:
+    path = rnnlens.report(
+        forecaster, series, tmp_path / "r.html", samples=[2], method_options={"n_steps": 8}
+    )
+    assert path == tmp_path / "r.html"
+    ids = PageStructure(path.read_text(encoding="utf-8")).ids
+    assert {"anatomy", "predictions", "sample-2", "attribution-2", "forecast-2", "states-2"} <= set(
+        ids
+    )
+    assert rnnlens.render_report is render_report
+    from rnnlens.report.html import result_html
+
+    assert callable(result_html)  # the submodule stays reachable beside the callable package
+
+
+def test_report_for_20_samples_50_steps_25_features_is_under_10_mb(tmp_path: Path) -> None:
+    from rnnlens.datasets.seed_models import build_forecaster
+
+    model = build_forecaster(timesteps=50, features=25, units=16)
+    data = random_series(20, 50, 25)
+    path = render_report(model, data, tmp_path / "big.html", max_samples=20, method="saliency")
+    size = path.stat().st_size
+    assert size < 10 * 2**20, f"{size / 2**20:.1f} MiB"
+    assert PageStructure(path.read_text(encoding="utf-8")).ids.count("sample-19") == 1
