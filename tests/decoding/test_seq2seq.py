@@ -8,7 +8,7 @@ import pytest
 from rnnlens.data import Dataset
 from rnnlens.decoding import decode, generate_greedy
 from rnnlens.errors import ShapeError, TargetError
-from tests.backend_runner import run_in_backend
+from tests.backend_runner import run_in_backend, skip_unless_backend
 from tests.decoding.conftest import END, START, TARGET_VOCAB
 
 
@@ -116,8 +116,13 @@ def test_generate_flag_on_a_classifier_is_refused(sentiment):
         decode(sentiment, random_tokens(2, 20, 50), generate=True)
 
 
-def test_greedy_generation_under_jax_matches_tensorflow(translator, source_tokens, tmp_path):
-    pytest.importorskip("jax", reason="JAX backend cross-check")
+@pytest.mark.parametrize(
+    "backend", ["jax", pytest.param("torch", marks=skip_unless_backend("torch"))]
+)
+def test_greedy_generation_matches_tensorflow_in_other_backends(
+    backend, translator, source_tokens, tmp_path
+):
+    pytest.importorskip(backend, reason=f"{backend} backend cross-check")
     path = tmp_path / "translator.keras"
     translator.save(path)  # same weights in both backends (seeded init differs per backend)
     code = f"""
@@ -129,7 +134,7 @@ def test_greedy_generation_under_jax_matches_tensorflow(translator, source_token
     gen = generate_greedy(model, [src, None], decoder_index=1, start_token={START})
     print(json.dumps({{"tokens": gen.tokens.tolist(), "p": gen.probabilities.tolist()}}))
     """
-    jax_result = run_in_backend("jax", code, timeout=300)
+    other = run_in_backend(backend, code, timeout=300)
     local = generate_greedy(translator, [source_tokens, None], decoder_index=1, start_token=START)
-    np.testing.assert_array_equal(np.array(jax_result["tokens"]), local.tokens)
-    np.testing.assert_allclose(np.array(jax_result["p"]), local.probabilities, atol=1e-5)
+    np.testing.assert_array_equal(np.array(other["tokens"]), local.tokens)
+    np.testing.assert_allclose(np.array(other["p"]), local.probabilities, atol=1e-5)

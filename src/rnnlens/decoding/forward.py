@@ -20,8 +20,14 @@ def compiled_forward(model: Any) -> Callable[..., Any]:
         return cached
     from rnnlens.backends import compile_function
 
+    # A weak reference: the cache value must not keep its own key (the model) alive.
+    model_ref = weakref.ref(model)
+
     def forward(*arrays: Any) -> Any:
-        return model(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
+        live = model_ref()
+        if live is None:  # pragma: no cover - the cache entry dies with the model
+            raise RuntimeError("The model was garbage-collected.")
+        return live(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
 
     compiled = compile_function(forward)
     _CACHE[model] = compiled
