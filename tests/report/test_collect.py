@@ -170,3 +170,42 @@ def test_report_for_20_samples_50_steps_25_features_is_under_10_mb(tmp_path: Pat
     size = path.stat().st_size
     assert size < 10 * 2**20, f"{size / 2**20:.1f} MiB"
     assert PageStructure(path.read_text(encoding="utf-8")).ids.count("sample-19") == 1
+
+
+def test_progress_bars_go_to_stderr(
+    forecaster: Any, series: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = collect_report(forecaster, series, max_samples=1, attributions=False, progress=True)
+    assert len(report.samples) == 1
+    assert capsys.readouterr().out == ""  # stdout stays clean for piping
+
+
+def test_report_under_jax_matches_keras() -> None:
+    from tests.backend_runner import backend_available, run_in_backend
+
+    if not backend_available("jax"):
+        pytest.fail("jax is not installed: pip install -e '.[dev,jax]' (CI installs it).")
+    got = run_in_backend(
+        "jax",
+        """
+        import json
+        import keras
+        import numpy as np
+        from rnnlens.report import collect_report
+        from tests.helpers import random_series, small_forecaster
+
+        model, x = small_forecaster(), random_series(3)
+        report = collect_report(model, x, samples=[2], method="ig", method_options={"n_steps": 8})
+        section = report.samples[0]
+        hidden = keras.Model(model.inputs, model.get_layer("lstm").output)([x])
+        delta = np.asarray(model(x)) - np.asarray(model(np.zeros_like(x)))
+        print(json.dumps({
+            "backend": dict(report.meta)["backend"],
+            "state_error": float(np.abs(section.states[0].heatmaps[0].values - np.asarray(hidden)[2].T).max()),
+            "completeness_error": float(np.abs(section.attributions[0].values.sum(axis=1) - delta[2, :, 0]).max()),
+        }))
+        """,
+    )
+    assert got["backend"] == "jax"
+    assert got["state_error"] < 1e-5
+    assert got["completeness_error"] < 1e-4
