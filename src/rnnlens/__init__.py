@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
+    from rnnlens.report import ReportData as ReportData
+    from rnnlens.report import collect_report as collect_report
+    from rnnlens.report import render_report as render_report
     from rnnlens.tracing import LayerTrace as LayerTrace
     from rnnlens.tracing import Trace as Trace
     from rnnlens.tracing import trace as trace
@@ -34,6 +37,10 @@ _LAZY: dict[str, str] = {
     "inspect_model": "rnnlens.inspection",
     "ModelSpec": "rnnlens.inspection",
     "load_model": "rnnlens.loading",
+    "report": "rnnlens.report",
+    "render_report": "rnnlens.report",
+    "collect_report": "rnnlens.report",
+    "ReportData": "rnnlens.report",
     "trace": "rnnlens.tracing",
     "trace_to_file": "rnnlens.tracing",
     "Trace": "rnnlens.tracing",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rnnlens.cli import describe
+from rnnlens.cli import describe, explain
 from rnnlens.cli import trace as trace_command
 from rnnlens.cli._common import quiet_backend_logs, set_debug
 
@@ -27,6 +27,7 @@ def _main(
 
 app.command("describe")(describe.describe)
 app.command("trace")(trace_command.trace)
+app.command("explain")(explain.explain)
 
 
 def main() -> None:
