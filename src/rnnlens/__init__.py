@@ -21,6 +21,22 @@ from rnnlens.errors import (
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from rnnlens.attribution import AttributionResult as AttributionResult
+    from rnnlens.attribution import Baseline as Baseline
+    from rnnlens.attribution import FeatureAblation as FeatureAblation
+    from rnnlens.attribution import InputXGradient as InputXGradient
+    from rnnlens.attribution import IntegratedGradients as IntegratedGradients
+    from rnnlens.attribution import Occlusion as Occlusion
+    from rnnlens.attribution import Saliency as Saliency
+    from rnnlens.attribution import Target as Target
+    from rnnlens.attribution import attribute as attribute
+    from rnnlens.data import Dataset as Dataset
+    from rnnlens.data import load_data as load_data
+    from rnnlens.datasets.cmapss import load_cmapss_fd001 as load_cmapss_fd001
+    from rnnlens.datasets.cmapss import load_demo_models as load_demo_models
+    from rnnlens.decoding import Interpretation as Interpretation
+    from rnnlens.decoding import choose_threshold as choose_threshold
+    from rnnlens.decoding import decode as decode
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
@@ -34,6 +50,15 @@ if TYPE_CHECKING:
 
 # name -> module that defines it; resolved on first access.
 _LAZY: dict[str, str] = {
+    "AttributionResult": "rnnlens.attribution",
+    "Baseline": "rnnlens.attribution",
+    "FeatureAblation": "rnnlens.attribution",
+    "InputXGradient": "rnnlens.attribution",
+    "IntegratedGradients": "rnnlens.attribution",
+    "Occlusion": "rnnlens.attribution",
+    "Saliency": "rnnlens.attribution",
+    "Target": "rnnlens.attribution",
+    "attribute": "rnnlens.attribution",
     "inspect_model": "rnnlens.inspection",
     "ModelSpec": "rnnlens.inspection",
     "load_model": "rnnlens.loading",
@@ -41,10 +66,17 @@ _LAZY: dict[str, str] = {
     "render_report": "rnnlens.report",
     "collect_report": "rnnlens.report",
     "ReportData": "rnnlens.report",
+    "load_data": "rnnlens.data",
+    "Dataset": "rnnlens.data",
+    "decode": "rnnlens.decoding",
+    "Interpretation": "rnnlens.decoding",
+    "choose_threshold": "rnnlens.decoding",
     "trace": "rnnlens.tracing",
     "trace_to_file": "rnnlens.tracing",
     "Trace": "rnnlens.tracing",
     "LayerTrace": "rnnlens.tracing",
+    "load_cmapss_fd001": "rnnlens.datasets.cmapss",
+    "load_demo_models": "rnnlens.datasets.cmapss",
 }
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from rnnlens.errors import UnsupportedLayerError
 
-__all__ = ["compile_function", "current", "name"]
+__all__ = ["compile_function", "current", "model_function", "name", "value_and_grad"]
 
 _MODULES = {
     "tensorflow": "rnnlens.backends.tensorflow",
@@ -44,3 +44,43 @@ def current() -> ModuleType:
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile a pure function of tensors for the active backend (tf.function / jax.jit / as-is for torch)."""
     return current().compile_function(fn)  # type: ignore[no-any-return]
+
+
+# A model-aware function: ``fn(call, inputs, extras)`` where ``call(model_inputs)`` runs the model forward
+# (training=False), ``inputs`` are float tensors (differentiated by value_and_grad) and ``extras`` are tensors
+# that are not (token ids, target weights). The backend decides how ``call`` reaches the weights: a live
+# model in TensorFlow and PyTorch, ``stateless_call`` with the variables as traced arguments in JAX.
+ModelFn = Callable[[Callable[[Any], Any], list[Any], list[Any]], Any]
+
+
+def value_and_grad(
+    fn: ModelFn, model: Any
+) -> Callable[[list[Any], list[Any]], tuple[Any, list[Any]]]:
+    """Compile ``fn`` and its gradient: the single place rnnlens computes gradients.
+
+    Args:
+        fn: ``fn(call, inputs, extras) -> values`` of shape ``(rows,)``; ``call(x)`` runs ``model`` with
+            ``training=False``. Built from ``keras.ops`` only. Rows must be independent (the gradient of
+            ``sum(values)`` is taken, so row ``i``'s gradient is the gradient of ``values[i]``).
+        model: the ``keras.Model`` that ``call`` runs.
+
+    Returns:
+        ``run(inputs, extras) -> (values, grads)``: NumPy ``values`` ``(rows,)`` and one NumPy gradient per
+        array in ``inputs``, same shape (zeros where ``fn`` does not depend on it). Compiled with
+        ``tf.function`` (TensorFlow), ``jax.jit`` over ``model.stateless_call`` (JAX) or run by autograd
+        (PyTorch); it is retraced only for new input shapes.
+
+    Example:
+        >>> run = value_and_grad(lambda call, xs, ex: ops.sum(call(xs[0]), axis=-1), model)  # doctest: +SKIP
+        >>> values, (grad,) = run([x], [])  # doctest: +SKIP
+    """
+    return current().value_and_grad(fn, model)  # type: ignore[no-any-return]
+
+
+def model_function(fn: ModelFn, model: Any) -> Callable[[list[Any], list[Any]], Any]:
+    """Compile ``fn(call, inputs, extras)`` without gradients; the result comes back as NumPy.
+
+    The forward-only twin of :func:`value_and_grad` (same ``fn`` contract), used for batched occlusion and
+    ablation passes. ``fn`` may return a tensor or a list of tensors.
+    """
+    return current().model_function(fn, model)  # type: ignore[no-any-return]

@@ -6,8 +6,67 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import numpy as np
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``jax.jit`` the function (it is retraced for each new input shape)."""
     return jax.jit(fn)
+
+
+def _stateless(model: Any, trainable: Any, non_trainable: Any) -> Callable[[Any], Any]:
+    # stateless_call runs `model.call` directly, which may not take `training` (subclassed models).
+    kwargs = {"training": False} if getattr(model, "_call_has_training_arg", True) else {}
+
+    def call(x: Any) -> Any:
+        outputs, _ = model.stateless_call(trainable, non_trainable, x, **kwargs)
+        return outputs
+
+    return call
+
+
+def _variables(model: Any) -> tuple[list[Any], list[Any]]:
+    # Read the values on every call so that weights changed after compilation are honoured.
+    return (
+        [variable.value for variable in model.trainable_variables],
+        [variable.value for variable in model.non_trainable_variables],
+    )
+
+
+def value_and_grad(
+    fn: Callable[..., Any], model: Any
+) -> Callable[[list[Any], list[Any]], tuple[Any, list[Any]]]:
+    """``jax.jit(jax.grad(...))`` over ``model.stateless_call``; the variables are traced arguments."""
+
+    def total(trainable: Any, non_trainable: Any, inputs: Any, extras: Any) -> Any:
+        values = fn(_stateless(model, trainable, non_trainable), inputs, extras)
+        return jax.numpy.sum(values), values
+
+    grad_fn = jax.jit(jax.grad(total, argnums=2, has_aux=True))
+
+    def wrapper(inputs: list[Any], extras: list[Any]) -> tuple[Any, list[Any]]:
+        trainable, non_trainable = _variables(model)
+        grads, values = grad_fn(trainable, non_trainable, _arrays(inputs), _arrays(extras))
+        return np.asarray(values), [np.asarray(grad) for grad in grads]
+
+    return wrapper
+
+
+def model_function(fn: Callable[..., Any], model: Any) -> Callable[[list[Any], list[Any]], Any]:
+    """``jax.jit`` over ``model.stateless_call``, results as NumPy."""
+
+    def run(trainable: Any, non_trainable: Any, inputs: Any, extras: Any) -> Any:
+        return fn(_stateless(model, trainable, non_trainable), inputs, extras)
+
+    compiled = jax.jit(run)
+
+    def wrapper(inputs: list[Any], extras: list[Any]) -> Any:
+        trainable, non_trainable = _variables(model)
+        result = compiled(trainable, non_trainable, _arrays(inputs), _arrays(extras))
+        return jax.tree_util.tree_map(np.asarray, result)
+
+    return wrapper
+
+
+def _arrays(arrays: list[Any]) -> list[Any]:
+    return [jax.numpy.asarray(array) for array in arrays]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rnnlens.cli import describe, explain
+from rnnlens.cli import attribute, describe, explain, predict
 from rnnlens.cli import trace as trace_command
 from rnnlens.cli._common import quiet_backend_logs, set_debug
 
@@ -26,8 +26,10 @@ def _main(
 
 
 app.command("describe")(describe.describe)
-app.command("trace")(trace_command.trace)
+app.command("attribute")(attribute.attribute)
+app.command("predict")(predict.predict)
 app.command("explain")(explain.explain)
+app.command("trace")(trace_command.trace)
 
 
 def main() -> None:

@@ -1,0 +1,65 @@
+"""``rnnlens.attribute``: one call for any registered method."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from rnnlens.attribution.base import Results
+from rnnlens.attribution.options import OptionError
+from rnnlens.attribution.registry import method_info
+
+__all__ = ["attribute"]
+
+# Options whose Captum name collides with this function's own arguments: integrated gradients calls its
+# quadrature rule `method`, so here it is spelled `integration`.
+_RENAMED = {"integration": "method"}
+
+
+def attribute(
+    model: Any,
+    inputs: Any,
+    method: str = "integrated_gradients",
+    target: Any = None,
+    baselines: Any = None,
+    **options: Any,
+) -> Results:
+    """Attribute a model output to its inputs with a registered method.
+
+    Args:
+        model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
+        inputs: ``(batch, time, features)`` floats, ``(batch, time)`` token ids, or a list / dict with one
+            array per model input.
+        method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``).
+        target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
+            ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
+        baselines: see :class:`rnnlens.attribution.Baseline` (default zeros).
+        **options: the method's options (``n_steps``, ``window``, ``internal_batch_size``, ...).
+            Integrated gradients' quadrature rule (its ``method=``) is passed as ``integration=``.
+
+    Returns:
+        An :class:`AttributionResult`, or a tuple with one per input for multi-input models.
+
+    Raises:
+        OptionError: unknown method or option. ShapeError, DataError, TargetError: bad inputs, baselines
+            or target. ModelLoadError: the model file cannot be loaded.
+
+    Example:
+        >>> result = rnnlens.attribute(model, x, method="ig", target=(9, 0), n_steps=64)  # doctest: +SKIP
+        >>> result.top_k(5)  # doctest: +SKIP
+    """
+    info = method_info(method)
+    cls = info.load()
+    parameters = set(inspect.signature(cls.attribute).parameters)
+    accepted = {
+        public
+        for public in (parameters - {"self", "inputs", "target", "baselines"})
+        if public not in _RENAMED.values()
+    } | {public for public, own in _RENAMED.items() if own in parameters}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise OptionError(
+            f"Method {info.name!r} does not take option(s) {unknown}; its options are {sorted(accepted)}."
+        )
+    own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
+    return cls(model).attribute(inputs, target=target, baselines=baselines, **own_options)

@@ -1,0 +1,176 @@
+"""The contract every attribution method shares, Captum-style: ``Method(model).attribute(inputs, ...)``.
+
+A method subclasses :class:`Attribution` and implements ``attribute``. The base class prepares the batch
+(validation, attribution space, outputs, the resolved target, baselines) as a :class:`Problem`, and turns
+per-row attributions in attribution space into :class:`AttributionResult` objects (embedding axis summed,
+padded tokens zeroed, ``output_time`` axis for every-step targets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rnnlens.attribution.baselines import resolve_baselines
+from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
+from rnnlens.attribution.engine import Engine
+from rnnlens.attribution.result import AttributionResult
+from rnnlens.attribution.targets import ResolvedTarget, resolve_target
+from rnnlens.loading import ensure_model
+from rnnlens.validation import prepare_inputs
+
+__all__ = ["Attribution", "Problem", "Results"]
+
+# One result per model input: a single result for single-input models, a tuple otherwise (as in Captum).
+Results = AttributionResult | tuple[AttributionResult, ...]
+
+
+@dataclass(eq=False)
+class Problem:
+    """One batch made ready for a method: everything in attribution space, rows sample-major.
+
+    ``space`` and ``baselines`` are per input ``(samples, time, features | embedding_dim)``; ``tokens`` are
+    the token-id arrays of token inputs (fed unchanged so masks still come from the real ids);
+    ``target.weights`` has one row per (sample, output step).
+    """
+
+    arrays: list[np.ndarray]
+    space: list[np.ndarray]
+    tokens: list[np.ndarray]
+    masks: list[np.ndarray | None]
+    outputs: list[np.ndarray]
+    target: ResolvedTarget
+    baselines: list[np.ndarray]
+    memory_budget_mb: float
+    internal_batch_size: int | None
+
+    @property
+    def n_rows(self) -> int:
+        """Rows to explain (samples x output steps)."""
+        return self.target.n_rows
+
+    def chunk(self, n_rows: int, engine: Engine) -> int:
+        """Rows per compiled call for ``n_rows`` evaluations."""
+        return chunk_size(
+            n_rows, engine.bytes_per_row(), self.internal_batch_size, self.memory_budget_mb
+        )
+
+
+class Attribution:
+    """Base class of attribution methods.
+
+    Args:
+        model: a built ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
+
+    Raises:
+        ModelLoadError: the path cannot be loaded.
+        UnsupportedLayerError: a token input reaches no Embedding directly.
+    """
+
+    name: ClassVar[str] = ""
+    # ``attribute(inputs, target=None, baselines=None, **options) -> Results``, defined by each method with
+    # its own keyword options (as in Captum, where ``attribute`` is declared on the base as a callable).
+    attribute: Callable[..., Results]
+
+    def __init__(self, model: Any) -> None:
+        self.model = ensure_model(model)
+        self.engine = Engine.for_model(self.model)
+
+    # ------------------------------------------------------------------------------ helpers
+    def _prepare(
+        self,
+        inputs: Any,
+        target: Any,
+        baselines: Any,
+        *,
+        internal_batch_size: int | None = None,
+        memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+    ) -> Problem:
+        engine = self.engine
+        arrays = prepare_inputs(self.model, inputs)
+        space = engine.to_space(arrays)
+        tokens = engine.token_arrays(arrays)
+        samples = len(arrays[0])
+        size = chunk_size(samples, engine.bytes_per_row(), internal_batch_size, memory_budget_mb)
+        outputs = engine.outputs(space, tokens, size)
+        resolved = resolve_target(target, outputs, engine.output_names)
+        return Problem(
+            arrays=arrays,
+            space=space,
+            tokens=tokens,
+            masks=engine.masks(arrays),
+            outputs=outputs,
+            target=resolved,
+            baselines=resolve_baselines(baselines, engine, arrays, space),
+            memory_budget_mb=memory_budget_mb,
+            internal_batch_size=internal_batch_size,
+        )
+
+    def _results(
+        self,
+        problem: Problem,
+        attributions: list[np.ndarray],
+        options: Mapping[str, Any],
+        *,
+        baseline_outputs: np.ndarray | None = None,
+        completeness: bool = False,
+    ) -> Results:
+        """Per-row attributions in attribution space -> one :class:`AttributionResult` per input."""
+        target = problem.target
+        samples = problem.arrays[0].shape[0]
+        per_sample = target.per_sample
+        row_samples = target.row_samples()
+        reduced = []
+        for slot, values, mask in zip(self.engine.slots, attributions, problem.masks, strict=True):
+            values = np.asarray(values, dtype=np.float32)
+            if slot.tokens:
+                values = values.sum(axis=-1)
+                if mask is not None:  # padded tokens take no part in the computation: exactly zero
+                    values = np.where(mask[row_samples], values, np.float32(0))
+            reduced.append(values)
+        outputs = target.values(problem.outputs)
+        gap = None
+        if completeness and baseline_outputs is not None:
+            total = sum(v.reshape(len(v), -1).astype(np.float64).sum(axis=1) for v in reduced)
+            gap = total - (outputs - baseline_outputs)
+
+        def shape(rows: np.ndarray) -> np.ndarray:
+            if per_sample == 1 and target.output_times is None:
+                return rows
+            return rows.reshape(samples, per_sample, *rows.shape[1:])
+
+        results = []
+        for slot, values, array in zip(self.engine.slots, reduced, problem.arrays, strict=True):
+            axes = (
+                "sample",
+                *(("output_time",) if target.output_times is not None else ()),
+                *slot.axes,
+            )
+            results.append(
+                AttributionResult(
+                    values=shape(values),
+                    axes=axes,
+                    input_name=slot.name,
+                    method=self.name,
+                    target=target.description,
+                    inputs=np.asarray(array),
+                    outputs=shape(outputs),
+                    baseline_outputs=shape(baseline_outputs)
+                    if baseline_outputs is not None
+                    else None,
+                    completeness_gap=shape(gap) if gap is not None else None,
+                    output_times=target.output_times,
+                    options=dict(options),
+                )
+            )
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def _row_inputs(
+        self, problem: Problem, rows: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The inputs (attribution space) and token ids of the given rows, unperturbed."""
+        samples = rows // problem.target.per_sample
+        return [x[samples] for x in problem.space], [t[samples] for t in problem.tokens]

@@ -1,0 +1,225 @@
+"""Baselines: the "absence of signal" an attribution is measured against.
+
+For float inputs a baseline lives in input space ``(batch, time, features)``. For token inputs it lives in
+embedding space: zero vectors, the embedding of chosen token ids (an int array), or vectors you give (a
+float array). One baseline spec is applied to every input; pass a list / dict for one spec per input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnlens.errors import DataError, ShapeError
+
+if TYPE_CHECKING:
+    from rnnlens.attribution.engine import Engine, Slot
+
+__all__ = ["Baseline", "resolve_baselines"]
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """A named baseline. Build one with the class methods; plain arrays and scalars also work.
+
+    Example:
+        >>> IntegratedGradients(model).attribute(x, baselines=Baseline.mean(x_train))  # doctest: +SKIP
+    """
+
+    kind: str
+    value: Any = None
+
+    @classmethod
+    def zeros(cls) -> Baseline:
+        """All zeros (zero embedding vectors for token inputs). The default."""
+        return cls("zeros")
+
+    @classmethod
+    def mean(cls, reference: Any) -> Baseline:
+        """Per-feature mean of ``reference`` ``(n, time, features)`` over samples and time, at every step.
+
+        For token inputs, ``reference`` holds token ids and the baseline is their mean embedding (padded
+        tokens excluded). For multi-input models pass one reference per input (list or dict).
+        """
+        return cls("mean", reference)
+
+    @classmethod
+    def median(cls, reference: Any) -> Baseline:
+        """Per-feature median of ``reference`` over samples and time (see :meth:`mean`)."""
+        return cls("median", reference)
+
+    @classmethod
+    def sequence(cls, reference: Any) -> Baseline:
+        """One reference sequence ``(time, features)`` (or token ids ``(time,)``) for every sample."""
+        return cls("sequence", reference)
+
+    @classmethod
+    def custom(cls, value: Any) -> Baseline:
+        """An array broadcastable to the input, or ``fn(x) -> array`` computed from the input batch."""
+        return cls("custom", value)
+
+
+def resolve_baselines(
+    baselines: Any, engine: Engine, arrays: list[np.ndarray], space: list[np.ndarray]
+) -> list[np.ndarray]:
+    """One float32 baseline per input, in attribution space, with the shape of ``space``.
+
+    Args:
+        baselines: None / ``"zeros"`` / a scalar / an array / a callable / a :class:`Baseline`, or a list /
+            dict of those with one per model input.
+        engine: the model's engine (knows which inputs are tokens and embeds them).
+        arrays: the validated inputs (token ids for token inputs).
+        space: the inputs in attribution space ``(batch, time, features | embedding_dim)``.
+
+    Raises:
+        ShapeError: a baseline does not broadcast to its input, or the list has the wrong length.
+        DataError: a baseline holds NaN / inf or non-numbers.
+    """
+    specs = _per_input(baselines, engine)
+    return [
+        _resolve_one(spec, slot, engine, array, vectors)
+        for spec, slot, array, vectors in zip(specs, engine.slots, arrays, space, strict=True)
+    ]
+
+
+def _per_input(baselines: Any, engine: Engine) -> list[Any]:
+    slots = engine.slots
+    names = [slot.name for slot in slots]
+    if isinstance(baselines, Mapping):
+        missing = [name for name in names if name not in baselines]
+        if missing:
+            raise ShapeError(
+                f"Argument `baselines` is a dict but lacks input(s) {missing}; expected keys {names}, "
+                f"received {sorted(baselines)}."
+            )
+        return [baselines[name] for name in names]
+    if isinstance(baselines, list | tuple) and len(slots) > 1:
+        if len(baselines) != len(slots):
+            raise ShapeError(
+                f"Argument `baselines` holds {len(baselines)} entries but the model has {len(slots)} "
+                f"inputs {names}; pass one baseline per input, or a single one for all."
+            )
+        return list(baselines)
+    return [baselines] * len(slots)
+
+
+def _resolve_one(
+    spec: Any, slot: Slot, engine: Engine, array: np.ndarray, vectors: np.ndarray
+) -> np.ndarray:
+    label = f"baseline for input {slot.name!r}"
+    if spec is None or (isinstance(spec, str) and spec == "zeros"):
+        return np.zeros_like(vectors)
+    if isinstance(spec, str):
+        raise ShapeError(
+            f"The {label} is the string {spec!r}; the only string accepted is 'zeros'. For mean / median "
+            "baselines use Baseline.mean(reference) / Baseline.median(reference)."
+        )
+    if isinstance(spec, Baseline):
+        if spec.kind == "zeros":
+            return np.zeros_like(vectors)
+        if spec.kind in ("mean", "median"):
+            return _statistic(spec, slot, engine, vectors, label)
+        if spec.kind == "sequence":
+            value = _numeric(spec.value, label)
+            expected = vectors.ndim - 1 if not slot.tokens or _is_float(value) else vectors.ndim - 2
+            if value.ndim != expected:
+                raise ShapeError(
+                    f"The {label} must be one sequence of shape {_single_shape(slot, vectors, value)}, "
+                    f"received shape {value.shape}."
+                )
+            return _broadcast(value, slot, engine, vectors, label)
+        spec = spec.value
+    if callable(spec):
+        spec = _call(spec, array, label)
+    return _broadcast(_numeric(spec, label), slot, engine, vectors, label)
+
+
+def _statistic(
+    spec: Baseline, slot: Slot, engine: Engine, vectors: np.ndarray, label: str
+) -> np.ndarray:
+    reference = spec.value
+    if isinstance(reference, Mapping) or (
+        isinstance(reference, list | tuple) and len(engine.slots) > 1
+    ):
+        from rnnlens.validation import as_input_list
+
+        reference = as_input_list(engine.model, reference)[slot.index]
+    reference = _numeric(reference, f"reference data of the {label}")
+    if slot.tokens:
+        if not np.issubdtype(reference.dtype, np.integer):
+            raise DataError(
+                f"The reference data of the {label} must hold integer token ids, received dtype "
+                f"{reference.dtype}."
+            )
+        embedded = engine.embed(slot, reference.reshape(-1, reference.shape[-1]))
+        keep = reference.reshape(-1, reference.shape[-1]) != 0 if slot.embedding.mask_zero else None
+        flat = embedded[keep] if keep is not None else embedded.reshape(-1, embedded.shape[-1])
+    else:
+        if reference.ndim < 1 or reference.shape[-1] != vectors.shape[-1]:
+            raise ShapeError(
+                f"The reference data of the {label} must end in the input's {vectors.shape[-1]} features, "
+                f"received shape {reference.shape}."
+            )
+        flat = reference.reshape(-1, reference.shape[-1])
+    if flat.shape[0] == 0:
+        raise DataError(f"The reference data of the {label} is empty.")
+    stat = np.mean(flat, axis=0) if spec.kind == "mean" else np.median(flat, axis=0)
+    return np.broadcast_to(stat.astype(np.float32), vectors.shape).copy()
+
+
+def _call(fn: Callable[[np.ndarray], Any], array: np.ndarray, label: str) -> Any:
+    try:
+        return fn(array)
+    except Exception as exc:
+        raise DataError(f"The {label} function failed on the input batch: {exc}") from exc
+
+
+def _numeric(value: Any, label: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except Exception as exc:
+        raise DataError(f"The {label} could not be read as an array: {exc}.") from exc
+    if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
+        raise DataError(f"The {label} must be numeric, received dtype {array.dtype}.")
+    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+        raise DataError(f"The {label} contains NaN or inf; baselines must be finite.")
+    return array
+
+
+def _is_float(value: np.ndarray) -> bool:
+    return bool(np.issubdtype(value.dtype, np.floating))
+
+
+def _broadcast(
+    value: np.ndarray, slot: Slot, engine: Engine, vectors: np.ndarray, label: str
+) -> np.ndarray:
+    if slot.tokens and not _is_float(value):
+        ids = value
+        batch, steps = vectors.shape[:2]
+        if ids.shape not in ((steps,), (batch, steps)):
+            raise ShapeError(
+                f"The {label} holds token ids, so it must have shape ({steps},) or ({batch}, {steps}) "
+                f"like the input, received {ids.shape}."
+            )
+        vocab = int(slot.embedding.input_dim)
+        if ids.size and (ids.min() < 0 or ids.max() >= vocab):
+            raise DataError(f"The {label} holds token ids outside [0, {vocab}).")
+        return engine.embed(slot, np.broadcast_to(ids, (batch, steps)))
+    accepted = [vectors.shape, vectors.shape[1:], vectors.shape[-1:], ()]
+    if value.shape not in accepted:
+        raise ShapeError(
+            f"The {label} has shape {value.shape}, which does not match the input "
+            f"{'embeddings ' if slot.tokens else ''}of shape {vectors.shape}. Pass a scalar, one value "
+            f"per feature {vectors.shape[-1:]}, one sequence {vectors.shape[1:]} or one per sample "
+            f"{vectors.shape}."
+        )
+    return np.broadcast_to(value.astype(np.float32), vectors.shape).copy()
+
+
+def _single_shape(slot: Slot, vectors: np.ndarray, value: np.ndarray) -> tuple[int, ...]:
+    if slot.tokens and not _is_float(value):
+        return tuple(vectors.shape[1:2])
+    return tuple(vectors.shape[1:])

@@ -1,0 +1,249 @@
+"""The model side of attribution: inputs in attribution space, and batched compiled evaluations.
+
+An :class:`Engine` wraps one model. Float inputs are attributed as they are; token inputs are attributed at
+the output of their Embedding ("attribution space"). Every evaluation a method needs (outputs, a target's
+value, its gradient) goes through a function compiled once per model and output by
+:mod:`rnnlens.backends`, called on large chunks of rows sized by a memory budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rnnlens.attribution.batching import chunk_indices
+from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
+from rnnlens.validation import embedding_vocab_sizes
+
+__all__ = ["Engine", "Rows", "Slot"]
+
+# A builder of one chunk: row indices -> (attribution-space inputs, token ids, target weights or None).
+Rows = Callable[[np.ndarray], tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]]
+
+_ENGINE_ATTR = "_rnnlens_attribution_engine"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One model input as attribution sees it.
+
+    ``embedding`` is the Embedding layer reading a token input (None for float inputs); ``axes`` names the
+    reported axes after the sample axis: ``("time", "feature")`` or ``("token",)``.
+    """
+
+    index: int
+    name: str
+    embedding: Any
+    axes: tuple[str, ...]
+
+    @property
+    def tokens(self) -> bool:
+        """True for token-id inputs attributed through their Embedding."""
+        return self.embedding is not None
+
+
+class Engine:
+    """Compiled, batched evaluations of one model (use :meth:`for_model`, which caches per model)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        names = [tensor.name.split(":")[0] for tensor in model.inputs]
+        vocab = embedding_vocab_sizes(model)
+        token_names = [
+            name
+            for name, tensor in zip(names, model.inputs, strict=True)
+            if name in vocab or "int" in str(tensor.dtype)
+        ]
+        layers = embedding_layers(model, token_names) if token_names else {}
+        self.slots = tuple(
+            Slot(
+                index=i,
+                name=name,
+                embedding=layers.get(name),
+                axes=("token",) if name in layers else _float_axes(tensor.shape),
+            )
+            for i, (name, tensor) in enumerate(zip(names, model.inputs, strict=True))
+        )
+        self.output_names = _output_names(model)
+        self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
+        self._bytes_per_row: int | None = None
+
+    @classmethod
+    def for_model(cls, model: Any) -> Engine:
+        """The model's engine, created once and kept on the model so compiled functions are reused."""
+        engine = model.__dict__.get(_ENGINE_ATTR)
+        if not isinstance(engine, Engine):
+            engine = cls(model)
+            object.__setattr__(model, _ENGINE_ATTR, engine)
+        return engine
+
+    # ----------------------------------------------------------------------------------- inputs
+    def to_space(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """Attribution-space arrays: float inputs as float32, token ids replaced by their embeddings."""
+        return [
+            self.embed(slot, array) if slot.tokens else np.asarray(array, dtype=np.float32)
+            for slot, array in zip(self.slots, arrays, strict=True)
+        ]
+
+    def embed(self, slot: Slot, ids: np.ndarray) -> np.ndarray:
+        """Embedding vectors ``(batch, time, embedding_dim)`` for token ids ``(batch, time)`` (one call)."""
+        import keras
+
+        vectors = slot.embedding(keras.ops.convert_to_tensor(np.asarray(ids, dtype=np.int32)))
+        return np.asarray(keras.ops.convert_to_numpy(vectors), dtype=np.float32)
+
+    def token_arrays(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The token-id arrays of token slots, in slot order (they are fed to the model unchanged)."""
+        return [array for slot, array in zip(self.slots, arrays, strict=True) if slot.tokens]
+
+    def masks(self, arrays: list[np.ndarray]) -> list[np.ndarray | None]:
+        """Per slot, ``(batch, time)`` booleans that are False at padded tokens, or None."""
+        return [
+            padding_mask(slot.embedding, array) if slot.tokens else None
+            for slot, array in zip(self.slots, arrays, strict=True)
+        ]
+
+    def bytes_per_row(self) -> int:
+        """A rough upper estimate of the memory one row needs in a forward + backward pass."""
+        if self._bytes_per_row is None:
+            self._bytes_per_row = _estimate_bytes_per_row(self.model)
+        return self._bytes_per_row
+
+    # ----------------------------------------------------------------------------- evaluations
+    def outputs(
+        self, space: list[np.ndarray], tokens: list[np.ndarray], size: int
+    ) -> list[np.ndarray]:
+        """Every model output on ``space`` (+ ``tokens``), computed in chunks of ``size`` samples."""
+        run = self._function(("outputs",))
+        n_rows = len(space[0])
+        parts: list[list[np.ndarray]] = []
+        for indices, n_valid in chunk_indices(n_rows, min(size, n_rows)):
+            result = run([a[indices] for a in space], [t[indices] for t in tokens])
+            parts.append([np.asarray(r)[:n_valid] for r in result])
+        return [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]
+
+    def values(self, output: int, rows: Rows, n_rows: int, size: int) -> np.ndarray:
+        """The target's value ``sum(outputs[output] * weights)`` for each of ``n_rows`` rows."""
+        run = self._function(("values", output))
+        result = np.empty(n_rows, dtype=np.float32)
+        for indices, n_valid in chunk_indices(n_rows, size):
+            space, tokens, weights = rows(indices)
+            values = run(space, [*tokens, weights])
+            result[indices[:n_valid]] = np.asarray(values)[:n_valid]
+        return result
+
+    def gradients(
+        self, output: int, rows: Rows, n_rows: int, size: int
+    ) -> Iterator[tuple[np.ndarray, int, list[np.ndarray]]]:
+        """Yield ``(indices, n_valid, grads)``: gradients of the weighted target per chunk of rows."""
+        run = self._function(("grad", output))
+        for indices, n_valid in chunk_indices(n_rows, size):
+            space, tokens, weights = rows(indices)
+            _, grads = run(space, [*tokens, weights])
+            yield indices, n_valid, [np.asarray(g)[:n_valid] for g in grads]
+
+    # ----------------------------------------------------------------------------- compiled fns
+    def _function(self, key: tuple[Any, ...]) -> Callable[..., Any]:
+        from rnnlens import backends
+
+        fn = self._compiled.get(key)
+        if fn is None:
+            if key[0] == "outputs":
+                fn = backends.model_function(self._all_outputs, self.model)
+            elif key[0] == "values":
+                fn = backends.model_function(self._target_fn(key[1]), self.model)
+            else:
+                fn = backends.value_and_grad(self._target_fn(key[1]), self.model)
+            self._compiled[key] = fn
+        return fn
+
+    def _forward(self, call: Callable[[Any], Any], inputs: list[Any], ids: list[Any]) -> list[Any]:
+        feed: list[Any] = []
+        substitutes: dict[Any, Any] = {}
+        remaining = iter(ids)
+        for slot, tensor in zip(self.slots, inputs, strict=True):
+            if slot.tokens:
+                feed.append(next(remaining))
+                substitutes[slot.embedding] = tensor
+            else:
+                feed.append(tensor)
+        with substituted_embeddings(substitutes):
+            outputs = call(feed[0] if len(feed) == 1 else feed)
+        return self._flatten(outputs)
+
+    def _all_outputs(self, call: Callable[[Any], Any], inputs: list[Any], extras: list[Any]) -> Any:
+        return self._forward(call, inputs, extras)
+
+    def _target_fn(self, output: int) -> Callable[..., Any]:
+        n_tokens = sum(slot.tokens for slot in self.slots)
+
+        def fn(call: Callable[[Any], Any], inputs: list[Any], extras: list[Any]) -> Any:
+            import keras
+
+            ops = keras.ops
+            out = ops.cast(self._forward(call, inputs, extras[:n_tokens])[output], "float32")
+            weighted = out * extras[n_tokens]
+            rank = len(weighted.shape)
+            return weighted if rank == 1 else ops.sum(weighted, axis=tuple(range(1, rank)))
+
+        return fn
+
+    def _flatten(self, outputs: Any) -> list[Any]:
+        if isinstance(outputs, dict):
+            return [outputs[name] for name in self.output_names]
+        if isinstance(outputs, list | tuple):
+            return list(outputs)
+        return [outputs]
+
+
+def _float_axes(shape: Any) -> tuple[str, ...]:
+    rank = len(shape)
+    if rank == 3:
+        return ("time", "feature")
+    if rank == 2:
+        return ("feature",)
+    return tuple(f"axis_{i}" for i in range(1, rank))
+
+
+def _output_names(model: Any) -> list[str]:
+    """Output names as users know them: Keras's names, or the producing layer's name."""
+    outputs = list(model.outputs)
+    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
+    resolved = []
+    for name, tensor in zip(names, outputs, strict=True):
+        if name.startswith("keras_tensor"):
+            history = getattr(tensor, "_keras_history", None)
+            if history is not None:
+                op, _, index = history
+                name = op.name if index == 0 else f"{op.name}_{index}"
+        resolved.append(name)
+    return resolved
+
+
+def _estimate_bytes_per_row(model: Any) -> int:
+    """Sum the per-sample sizes of all layer outputs; recurrent layers keep ~8 tensors per step."""
+    from rnnlens.validation import _walk
+
+    steps = max([int(d) for t in model.inputs for d in t.shape[1:2] if d is not None] or [1])
+    floats = sum(int(np.prod([d for d in t.shape[1:] if d is not None])) for t in model.inputs)
+    for layer in _walk(model):
+        try:
+            shapes = layer.output.shape if not isinstance(layer.output, list) else None
+        except Exception:  # Layers without a single static output: use the input size as a guess.
+            shapes = None
+        if shapes is None:
+            floats += 4 * floats
+            continue
+        size = int(np.prod([d for d in shapes[1:] if d is not None] or [1]))
+        if (
+            "RNN" in type(layer).__name__
+            or hasattr(layer, "cell")
+            or hasattr(layer, "forward_layer")
+        ):
+            units = int(shapes[-1]) if shapes[-1] is not None else size
+            size = max(size, steps * units) * 8
+        floats += 2 * size
+    return int(8 * floats)  # float32 forward activations and their gradients

@@ -1,0 +1,216 @@
+"""``rnnlens attribute MODEL DATA``: which input timesteps and features drove an output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rnnlens.cli._common import console, user_errors
+
+
+def attribute(
+    model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
+    data: Path = typer.Argument(
+        ..., help="Inputs: a .npy array, or a .npz with `x` or one array per model input name."
+    ),
+    method: str = typer.Option(
+        "integrated_gradients",
+        "--method",
+        "-m",
+        help="integrated_gradients (ig), saliency, input_x_gradient (ixg), occlusion, "
+        "feature_ablation (ablation).",
+    ),
+    target: str = typer.Option(
+        "",
+        "--target",
+        "-t",
+        help="K (unit K of a 2-D output), T,K (step T, unit K of a sequence output), 'predicted', "
+        "T,predicted, A:B,K (window sum), all,K (every step). Empty: the output's only value.",
+    ),
+    output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
+    baseline: str = typer.Option(
+        "zeros",
+        "--baseline",
+        "-b",
+        help="zeros, mean or median (per feature, of --reference or DATA), or a .npy file.",
+    ),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
+    ),
+    steps: int = typer.Option(50, "--steps", help="Integrated gradients: quadrature points."),
+    integration: str = typer.Option(
+        "gausslegendre",
+        "--integration",
+        help="gausslegendre or riemann_left|right|middle|trapezoid.",
+    ),
+    window: str = typer.Option(
+        "1", "--window", help="Occlusion: W steps, or W,F steps x features."
+    ),
+    stride: str = typer.Option("1", "--stride", help="Occlusion: S steps, or S,F."),
+    groups: str = typer.Option("time", "--groups", help="Ablation: time, feature or cell."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Rows per compiled call (default: sized by a 512 MB budget)."
+    ),
+    top: int = typer.Option(5, "--top", help="Print the top-K cells per input."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the attributions: .npz, .parquet or .csv."
+    ),
+    unsafe: bool = typer.Option(
+        False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
+    ),
+) -> None:
+    """Attribute one output of MODEL on DATA to the input timesteps and features."""
+    with user_errors():
+        from rnnlens.attribution import attribute as run_attribution
+        from rnnlens.attribution import save_results
+        from rnnlens.attribution.registry import method_info
+        from rnnlens.loading import load_model
+
+        info = method_info(method)
+        keras_model = load_model(model, safe_mode=not unsafe)
+        inputs = _read_data(data, keras_model)
+        options: dict[str, Any] = {}
+        if batch_size is not None:
+            options["internal_batch_size"] = batch_size
+        if info.name == "integrated_gradients":
+            options.update(n_steps=steps, integration=integration)
+        elif info.name == "occlusion":
+            options.update(window=_pair(window, "--window"), stride=_pair(stride, "--stride"))
+        elif info.name == "feature_ablation":
+            options["groups"] = groups
+        baselines = _baselines(baseline, reference, inputs, keras_model) if info.baselines else None
+        result = run_attribution(
+            keras_model,
+            inputs,
+            method=info.name,
+            target=_parse_target(target, output),
+            baselines=baselines,
+            **options,
+        )
+        results = list(result) if isinstance(result, tuple) else [result]
+        for item in results:
+            console.print(
+                f"[bold]{item.input_name}[/] {item.method}: {item.target}", highlight=False
+            )
+            gap = item.relative_gap
+            if gap is not None:
+                console.print(f"  completeness gap: max {float(gap.max()):.2e} of |F(x) - F(b)|")
+            if top > 0:
+                console.print(item.top_k(top).to_string(index=False), markup=False, highlight=False)
+        if out is not None:
+            save_results(results, out)
+            console.print(f"Wrote {out}", highlight=False)
+
+
+def _read_data(path: Path, model: Any) -> Any:
+    """Read DATA: a .npy array, or a .npz holding `x` or one array per model input name."""
+    import numpy as np
+
+    from rnnlens.errors import DataError
+
+    if not path.exists():
+        raise DataError(f"Data file {str(path)!r} does not exist. Check the path.")
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".npz"):
+        raise DataError(
+            f"Data file {str(path)!r} must be .npy or .npz, received {suffix or 'no suffix'!r}."
+        )
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except Exception as exc:
+        raise DataError(f"Could not read {str(path)!r} as NumPy data: {exc}") from exc
+    if suffix == ".npy":
+        return loaded
+    with loaded:
+        names = [tensor.name.split(":")[0] for tensor in model.inputs]
+        if all(name in loaded.files for name in names):
+            arrays = {name: loaded[name] for name in names}
+            return arrays if len(names) > 1 else arrays[names[0]]
+        if "x" in loaded.files and len(names) == 1:
+            return loaded["x"]
+        raise DataError(
+            f"{str(path)!r} holds arrays {loaded.files}; expected `x` or one array per model input "
+            f"{names}."
+        )
+
+
+def _baselines(spec: str, reference: Path | None, inputs: Any, model: Any) -> Any:
+    from rnnlens.attribution import Baseline
+
+    if spec in ("zeros", ""):
+        return None
+    if spec in ("mean", "median"):
+        data = _read_data(reference, model) if reference is not None else inputs
+        return Baseline.mean(data) if spec == "mean" else Baseline.median(data)
+    return _read_data(Path(spec), model)
+
+
+def _parse_target(text: str, output: str) -> Any:
+    from rnnlens.attribution import Target
+    from rnnlens.errors import TargetError
+
+    which: int | str = int(output) if output.lstrip("-").isdigit() else output
+    parts = [part.strip() for part in text.split(",")] if text.strip() else []
+    if len(parts) > 2:
+        raise TargetError(
+            f"--target takes at most two comma-separated parts (time, unit), received {text!r}."
+        )
+    unit: Any = None
+    time: Any = None
+    if len(parts) == 1:
+        if _is_time_only(parts[0]):
+            time = _time(parts[0])
+        else:
+            unit = _unit(parts[0])
+    elif len(parts) == 2:
+        time, unit = _time(parts[0]), _unit(parts[1])
+    return Target(output=which, time=time, unit=unit)
+
+
+def _is_time_only(part: str) -> bool:
+    return part == "all" or ":" in part
+
+
+def _time(part: str) -> Any:
+    from rnnlens.errors import TargetError
+
+    if part == "all":
+        return "all"
+    try:
+        if ":" in part:
+            start, stop = part.split(":", 1)
+            return slice(int(start) if start else None, int(stop) if stop else None)
+        return int(part)
+    except ValueError:
+        raise TargetError(
+            f"--target time must be an int, A:B or 'all', received {part!r}."
+        ) from None
+
+
+def _unit(part: str) -> Any:
+    from rnnlens.errors import TargetError
+
+    if part == "predicted":
+        return "predicted"
+    try:
+        return int(part)
+    except ValueError:
+        raise TargetError(
+            f"--target unit must be an int or 'predicted', received {part!r}."
+        ) from None
+
+
+def _pair(text: str, flag: str) -> int | tuple[int, int]:
+    from rnnlens.attribution.options import OptionError
+
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise OptionError(f"{flag} must be N or N,M (integers), received {text!r}.") from None
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 2:
+        return values[0], values[1]
+    raise OptionError(f"{flag} must be N or N,M, received {text!r}.")
