@@ -118,3 +118,15 @@ def test_seed_code_as_written_is_described_once_built():
     spec = inspect_model(model)
     assert spec.outputs[0].task == "binary_classification"
     assert spec.inputs[0].tokens and spec.inputs[0].vocab_size == 50
+
+
+def test_notebook_display_escapes_names():
+    import keras
+
+    x = keras.Input((3, 2), name="x")
+    y = keras.layers.Dense(1, name="p")(keras.layers.LSTM(2, name="lstm")(x))
+    spec = inspect_model(keras.Model(x, y, name="<img src=x onerror=alert(1)>"))
+    html = spec._repr_html_()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "lstm" in html

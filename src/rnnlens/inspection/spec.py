@@ -191,6 +191,12 @@ class ModelSpec:
     def __str__(self) -> str:
         return self.explain()
 
+    def _repr_html_(self) -> str:
+        """Notebook display: one card per output, every user string escaped."""
+        from rnnlens.report.html import result_html
+
+        return result_html(self)
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
