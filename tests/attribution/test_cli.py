@@ -152,3 +152,11 @@ def test_real_subprocess_run(files, tmp_path):
     import pandas as pd
 
     assert len(pd.read_parquet(out)) == 4 * 10
+
+
+def test_a_missing_time_step_explains_the_cli_spelling(files):
+    result = runner.invoke(
+        app, ["attribute", str(files / "forecaster.keras"), str(files / "series.npy")]
+    )
+    assert result.exit_code == 1
+    assert "needs a time step" in result.output and "--target T,K" in result.output

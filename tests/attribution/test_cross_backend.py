@@ -16,10 +16,9 @@ CASES = {
 }
 
 SNIPPET = """
-import json, sys
-import numpy as np
-from tests.attribution.test_cross_backend import CASES, compute_all
-print(json.dumps(compute_all(sys.argv[1] if len(sys.argv) > 1 else {folder!r})))
+import json
+from tests.attribution.test_cross_backend import compute_all
+print(json.dumps(compute_all({folder!r})))
 """
 
 

@@ -130,7 +130,7 @@ class Attribution:
                 values = values.sum(axis=-1)
                 if mask is not None:  # padded tokens take no part in the computation: exactly zero
                     values = np.where(mask[row_samples], values, np.float32(0))
-            reduced.append(values)
+            reduced.append(values + np.float32(0))  # no -0.0 in reported zeros
         outputs = target.values(problem.outputs)
         gap = None
         if completeness and baseline_outputs is not None:

@@ -66,6 +66,7 @@ def attribute(
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
         from rnnlens.attribution.registry import method_info
+        from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
         info = method_info(method)
@@ -81,14 +82,20 @@ def attribute(
         elif info.name == "feature_ablation":
             options["groups"] = groups
         baselines = _baselines(baseline, reference, inputs, keras_model) if info.baselines else None
-        result = run_attribution(
-            keras_model,
-            inputs,
-            method=info.name,
-            target=_parse_target(target, output),
-            baselines=baselines,
-            **options,
-        )
+        try:
+            result = run_attribution(
+                keras_model,
+                inputs,
+                method=info.name,
+                target=_parse_target(target, output),
+                baselines=baselines,
+                **options,
+            )
+        except TargetError as exc:
+            raise TargetError(
+                f"{exc} On the command line: --target K, --target T,K, --target T,predicted, "
+                "--target A:B,K (window) or --target all,K (every step)."
+            ) from None
         results = list(result) if isinstance(result, tuple) else [result]
         for item in results:
             console.print(
