@@ -179,8 +179,8 @@ class _Session:
             for name in wanted
         )
         arrays = [x if hasattr(x, "shape") else np.asarray(x) for x in as_input_list(model, inputs)]
-        # Rank, features and dtype are checked on one sample, to fail before any work is done.
-        prepare_inputs(model, [a[:1] for a in arrays])
+        input_batch = _input_batch(model)
+        _check_first_sample(model, arrays, input_batch)
         n_samples = int(arrays[0].shape[0])
         for array in arrays[1:]:
             if int(array.shape[0]) != n_samples:
@@ -193,12 +193,14 @@ class _Session:
             )
         runner = get_runner(model, sites, recorded, record_gates)
         parts = _parts(runner, wanted)
-        fixed = _stateful_batch(runner)
-        if fixed is not None and fixed != n_samples:
+        stateful = _stateful_batch(runner)
+        if stateful is not None and stateful != n_samples:
             raise ShapeError(
-                f"The model has stateful recurrent layers built for batches of {fixed}; `inputs` holds "
-                f"{n_samples} samples. Trace exactly {fixed} samples (their stored states are used)."
+                f"The model has stateful recurrent layers built for batches of {stateful}; `inputs` "
+                f"holds {n_samples} samples. Trace exactly {stateful} samples (their stored states are "
+                "used)."
             )
+        fixed = stateful or input_batch
         return cls(model.name, runner, parts, tuple(arrays), n_samples, model, fixed)
 
     def bytes_per_sample(self, with_inputs: bool) -> int:
@@ -220,23 +222,24 @@ class _Session:
         A block maps ``"packed"`` to the packed values ``(n, time, width)``, ``"init<k>"`` to initial
         states and ``"mask"`` to ``(n, time)``.
         """
-        if self.fixed_batch is not None:
-            size = self.n_samples
+        if self.fixed_batch is not None:  # the model's inputs declare a batch size
+            size = self.fixed_batch
         else:
             size = chunk_size(self.n_samples, self.bytes_per_sample(True), budget_mb, batch_size)
         bounds = chunk_bounds(self.n_samples, size)
         specs = self.runner.graph.inputs
         for start, stop in bounds:
+            n = stop - start
             chunk = [np.asarray(a[start:stop]) for a in self.arrays]
+            if n < size and (len(bounds) > 1 or self.fixed_batch is not None):
+                # Every call gets the same shape: no recompilation for the tail, fixed batch sizes kept.
+                chunk = [_pad(c, size) for c in chunk]
             try:
                 chunk = prepare_inputs(self.model, chunk)
             except RnnlensError as exc:
                 if len(bounds) == 1:
                     raise
                 raise type(exc)(f"In samples {start}..{stop - 1}: {exc}") from exc
-            n = stop - start
-            if len(bounds) > 1 and n < size:  # same shape every call: no recompilation for the tail
-                chunk = [np.concatenate([c, np.repeat(c[:1], size - n, axis=0)]) for c in chunk]
             chunk = [
                 np.asarray(c, dtype=np.dtype(str(s.dtype)))
                 for c, s in zip(chunk, specs, strict=True)
@@ -291,6 +294,32 @@ class _Session:
                 )
             )
         return Trace(model=self.model_name, backend=backends.name(), layers=tuple(layers))
+
+
+def _check_first_sample(model: Any, arrays: list[Any], input_batch: int | None) -> None:
+    """Check rank, features and dtype on one sample, to fail before any work (inputs may be mapped)."""
+    samples = [_pad(np.asarray(a[:1]), input_batch or 1) for a in arrays]
+    try:
+        prepare_inputs(model, samples)
+    except ShapeError as exc:
+        message = str(exc)
+        for sample, array in zip(samples, arrays, strict=True):  # report the real shapes
+            message = message.replace(str(sample.shape), str(tuple(array.shape)))
+        raise ShapeError(message) from None
+
+
+def _pad(array: np.ndarray, size: int) -> np.ndarray:
+    """Repeat the first sample until there are ``size`` samples (padding rows are dropped afterwards)."""
+    missing = size - array.shape[0]
+    if missing <= 0:
+        return array
+    return np.concatenate([array, np.repeat(array[:1], missing, axis=0)])
+
+
+def _input_batch(model: Any) -> int | None:
+    """The batch size the model's inputs declare (``keras.Input(batch_size=...)``), if any."""
+    sizes = {int(t.shape[0]) for t in model.inputs if t.shape and t.shape[0] is not None}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def _parts(runner: Runner, wanted: set[str] | None) -> tuple[_Part, ...]:

@@ -81,12 +81,13 @@ def find_sites(model: Any) -> tuple[list[Site], list[str]]:
 
 
 def _collect(graph: Any, path: tuple[str, ...], sites: list[Site], skipped: list[str]) -> None:
-    seen: dict[int, int] = {}
-    for node in ordered_nodes(graph):
+    nodes = ordered_nodes(graph)
+    for node in nodes:
         layer = node.operation
         if is_recurrent(layer):
-            count = seen.get(id(layer), 0)
-            seen[id(layer)] = count + 1
+            # A shared layer's calls are numbered in call order (its inbound nodes in this graph).
+            calls = [n for n in layer._inbound_nodes if any(n is m for m in nodes)]
+            count = next(i for i, n in enumerate(calls) if n is node)
             name = "/".join((*path, layer.name)) + (f"[{count}]" if count else "")
             first = node.arguments.args[0] if node.arguments.args else None
             shape = getattr(first, "shape", None)

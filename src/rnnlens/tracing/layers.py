@@ -165,7 +165,9 @@ def _bind(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[An
     sequences = rest.pop(0) if rest else kwargs.get("sequences", kwargs.get("inputs"))
     initial_state = rest.pop(0) if rest else kwargs.get("initial_state")
     mask = rest.pop(0) if rest else kwargs.get("mask")
-    if mask is None:  # Keras fills the mask argument from the first input's propagated mask
+    if mask is None and initial_state is None:
+        # Keras fills `mask` from the propagated mask only when the sequence is the call's one tensor
+        # argument: with an `initial_state`, a propagated mask is ignored (pass mask=... explicitly).
         from keras.src.backend import get_keras_mask
 
         mask = get_keras_mask(sequences)
