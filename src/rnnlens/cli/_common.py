@@ -23,10 +23,32 @@ def set_debug(on: bool) -> None:
     _debug["on"] = on
 
 
+def import_backend_quietly() -> None:
+    """Import Keras (and its backend) with native stderr muted: TensorFlow's C++ start-up lines ignore
+    ``TF_CPP_MIN_LOG_LEVEL``. Python errors still surface: stderr is restored before they propagate."""
+    if "keras" in sys.modules or _debug["on"]:
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+    except Exception:
+        pass  # the command's own import raises it again, visibly
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn rnnlens errors into one red line and exit code 1; tracebacks only with ``--debug``."""
     try:
+        import_backend_quietly()
         yield
     except RnnlensError as exc:
         if _debug["on"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rnnlens.cli import attribute, describe, explain, predict
+from rnnlens.cli import attribute, demo, describe, explain, predict
 from rnnlens.cli import trace as trace_command
 from rnnlens.cli._common import quiet_backend_logs, set_debug
 
@@ -25,11 +25,12 @@ def _main(
     quiet_backend_logs()
 
 
+app.command("demo")(demo.demo)
 app.command("describe")(describe.describe)
-app.command("attribute")(attribute.attribute)
 app.command("predict")(predict.predict)
-app.command("explain")(explain.explain)
 app.command("trace")(trace_command.trace)
+app.command("attribute")(attribute.attribute)
+app.command("explain")(explain.explain)
 
 
 def main() -> None:

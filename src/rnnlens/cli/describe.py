@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import user_errors
 
 
 def describe(
@@ -26,4 +26,4 @@ def describe(
         if as_json:
             typer.echo(json.dumps(spec.to_dict(), indent=2))
         else:
-            console.print(spec.explain(), markup=False, highlight=False)
+            typer.echo(spec.explain())

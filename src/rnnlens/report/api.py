@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ def render_report(
     states: bool = True,
     attributions: bool = True,
     labels: Sequence[str] | None = None,
-    vocab: Sequence[str] | None = None,
+    vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,

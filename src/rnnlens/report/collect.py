@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +45,7 @@ class ReportOptions:
     states: bool = True
     attributions: bool = True
     labels: tuple[str, ...] | None = None
-    vocab: tuple[str, ...] | None = None
+    vocab: tuple[str, ...] | Mapping[str, tuple[str, ...]] | None = None
     method_options: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
 
@@ -101,7 +101,7 @@ def collect_report(
     states: bool = True,
     attributions: bool = True,
     labels: Sequence[str] | None = None,
-    vocab: Sequence[str] | None = None,
+    vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,
@@ -121,7 +121,8 @@ def collect_report(
         states: trace the recurrent layers and show state and gate heatmaps.
         attributions: attribute the output to the inputs.
         labels: class names (default: the Dataset's).
-        vocab: token vocabulary (default: the Dataset's).
+        vocab: token vocabulary (default: the Dataset's), or one per token input by input name
+            (encoder-decoder models whose source and target vocabularies differ).
         method_options: options for the attribution method, e.g. ``{"n_steps": 32}``.
         title: page title (default ``"rnnlens report: <model name>"``).
         progress: show rich progress bars on stderr.
@@ -148,7 +149,7 @@ def collect_report(
         states=states,
         attributions=attributions,
         labels=None if labels is None else tuple(labels),
-        vocab=None if vocab is None else tuple(vocab),
+        vocab=_freeze_vocab(vocab),
         method_options=dict(method_options or {}),
         title=title,
     )
@@ -257,7 +258,12 @@ class _Collector:
         return self._guarded(
             "Decoded predictions",
             lambda: decode(
-                model, subset, output=out.index, labels=labels, vocab=vocab, generate=False
+                model,
+                subset,
+                output=out.index,
+                labels=labels,
+                vocab=vocab_for(vocab, model.inputs[-1].name),
+                generate=False,
             ),
         )
 
@@ -287,7 +293,12 @@ class _Collector:
             per_step_tokens = result.tokens and "output_time" in result.axes
             if encoder_decoder and per_step_tokens and result.input_name != decoder_input:
                 alignments.append(
-                    alignment_heatmap(result, position, vocab=vocab, output_ticks=step_ticks)
+                    alignment_heatmap(
+                        result,
+                        position,
+                        vocab=vocab_for(vocab, result.input_name),
+                        output_ticks=step_ticks,
+                    )
                 )
                 continue
             attribution_items.extend(
@@ -295,7 +306,7 @@ class _Collector:
                     result,
                     position,
                     feature_names=dataset.feature_names,
-                    vocab=vocab,
+                    vocab=vocab_for(vocab, result.input_name),
                     time_ticks=time_ticks,
                     output_ticks=step_ticks,
                 )
@@ -464,13 +475,32 @@ def _input_text(
         if not item.tokens:
             continue
         ids = np.asarray(array[position]).reshape(-1)
+        words = vocab_for(vocab, item.name)
         ids = (
             ids[ids != 0]
-            if vocab is None or not vocab or vocab[0] in ("", "<pad>", "[PAD]")
+            if words is None or not words or words[0] in ("", "<pad>", "[PAD]")
             else ids
         )
-        pairs.append((f"input {item.name}", " ".join(token_labels(ids, vocab))))
+        pairs.append((f"input {item.name}", " ".join(token_labels(ids, words))))
     return tuple(pairs)
+
+
+def _freeze_vocab(
+    vocab: Sequence[str] | Mapping[str, Sequence[str]] | None,
+) -> tuple[str, ...] | Mapping[str, tuple[str, ...]] | None:
+    if vocab is None:
+        return None
+    if isinstance(vocab, Mapping):
+        return {str(name): tuple(words) for name, words in vocab.items()}
+    return tuple(vocab)
+
+
+def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:
+    """The vocabulary of one token input: a shared vocabulary, or its entry in a per-input mapping."""
+    if isinstance(vocab, Mapping):
+        found = vocab.get(input_name)
+        return None if found is None else tuple(found)
+    return vocab  # type: ignore[no-any-return]
 
 
 def _time_ticks(dataset: Any, sample: int) -> tuple[str, ...] | None:

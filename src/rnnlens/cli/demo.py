@@ -1,0 +1,45 @@
+"""``rnnlens demo``: the whole pipeline on a built-in model, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from rnnlens.cli._common import console, user_errors
+
+
+def demo(
+    example: str = typer.Option(
+        "turbofan",
+        "--example",
+        "-e",
+        help="turbofan (shipped C-MAPSS FD001 models) or a seed example: forecast, sentiment, translation.",
+    ),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Report path (default rnnlens-demo.html / rnnlens-demo-EXAMPLE.html).",
+    ),
+    samples: int = typer.Option(
+        None, "--samples", "-n", help="How many samples to explain in detail."
+    ),
+    epochs: int = typer.Option(None, "--epochs", help="Training epochs for the seed examples."),
+    steps: int = typer.Option(64, "--steps", help="Integrated-gradients steps."),
+) -> None:
+    """Describe, decode, trace and attribute a built-in model, and write an HTML report."""
+    with user_errors():
+        from rnnlens.demo import run_demo
+
+        console.rule(f"rnnlens demo: {example}")
+        result = run_demo(
+            example,
+            output,
+            samples=samples,
+            epochs=epochs,
+            n_steps=steps,
+            progress=True,
+            say=lambda line: console.print(f"• {line}", markup=False, highlight=False),
+        )
+        console.print(f"\nReport written to [bold]{result.report_path.resolve()}[/]")

@@ -1,0 +1,128 @@
+"""Every demo path end to end on a small setting, checking what the report says."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rnnlens import RnnlensError
+from rnnlens.cli.app import app
+from rnnlens.demo import run_demo
+
+
+def _page(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") or text.lstrip().lower().startswith("<!doctype html>")
+    assert path.stat().st_size < 10 * 1024 * 1024
+    return text
+
+
+def _sample_ids(text):
+    return sorted(int(i) for i in re.findall(r'<article class="sample" id="sample-(\d+)"', text))
+
+
+@pytest.fixture(scope="module")
+def turbofan(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "rnnlens-demo.html"
+    return run_demo(output=path, samples=2, n_steps=16, say=lambda line: None)
+
+
+def test_turbofan_rmse_is_the_shipped_models_real_error(turbofan):
+    from rnnlens.datasets import load_cmapss_fd001, load_demo_models
+
+    models = load_demo_models()
+    data = load_cmapss_fd001(window=models.window, rul_cap=models.rul_cap)
+    predicted = models.rul_model.predict(data.x_test, verbose=0)[:, 0]
+    rmse = float(np.sqrt(np.mean((predicted - data.y_test_raw) ** 2)))
+    assert turbofan.figures["test_rmse"] == pytest.approx(rmse, rel=1e-5)
+    assert rmse <= 16.0
+    assert any(f"RMSE {rmse:.2f} cycles" in line for line in turbofan.findings)
+
+
+def test_turbofan_report_holds_every_section(turbofan):
+    text = _page(turbofan.report_path)
+    for section in ("anatomy", "predictions", "samples"):
+        assert f'id="{section}"' in text
+    ids = _sample_ids(text)
+    assert len(ids) == 2
+    for index in ids:
+        for part in ("attribution", "forecast", "states"):
+            assert f'id="{part}-{index}"' in text
+    assert "C-MAPSS FD001" in text
+    assert "Failure risk per cycle" in text
+    assert "RUL model" in text and "Failure model" in text
+    assert "s11" in text  # sensor names travel into the report
+
+
+def test_turbofan_findings_cover_every_stage(turbofan):
+    joined = " ".join(turbofan.findings)
+    assert "many-to-one" in joined and "many-to-many" in joined  # describe
+    assert "Decoded RUL" in joined  # decode
+    assert "forget_gate mean" in joined  # trace
+    assert "strongest inputs" in joined and "completeness gap" in joined  # attribution
+
+
+@pytest.mark.parametrize(
+    ("example", "epochs", "expected"),
+    [
+        ("forecast", 2, ("Vibration in mm/s", "forecast-0")),
+        ("sentiment", 3, ("most influential tokens", "attribution-0")),
+        ("translation", 3, ("Greedy translation", "alignment-0")),
+    ],
+)
+def test_seed_examples_end_to_end(tmp_path, example, epochs, expected):
+    path = tmp_path / f"{example}.html"
+    result = run_demo(example, path, samples=1, epochs=epochs, n_steps=8, say=lambda line: None)
+    text = _page(result.report_path)
+    finding_text, section = expected
+    assert f'id="{section}"' in text
+    assert finding_text in " ".join(result.findings) + html.unescape(text)
+    assert _sample_ids(text) == [0]
+
+
+def test_translation_report_reads_both_vocabularies(tmp_path):
+    from rnnlens.datasets.examples import SOURCE_VOCAB, TARGET_VOCAB, make_translation_data
+
+    result = run_demo(
+        "translation", tmp_path / "t.html", samples=1, epochs=1, n_steps=4, say=lambda _: None
+    )
+    text = html.unescape(result.report_path.read_text(encoding="utf-8"))
+    source, _ = make_translation_data().inputs
+    first_source_word = SOURCE_VOCAB[source[0, 0]]
+    assert first_source_word in text
+    assert any(word in text for word in TARGET_VOCAB[3:])
+
+
+def test_unknown_example_is_a_clear_error(tmp_path):
+    with pytest.raises(RnnlensError, match="Unknown demo 'weather'"):
+        run_demo("weather", tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_demo_prints_where_the_report_is(tmp_path):
+    out = tmp_path / "cli-demo.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--example",
+            "sentiment",
+            "--epochs",
+            "1",
+            "-n",
+            "1",
+            "--steps",
+            "4",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Report written to" in result.output
+    assert out.exists()
+    bad = CliRunner().invoke(app, ["demo", "--example", "nope"])
+    assert bad.exit_code == 1 and "Unknown demo" in bad.output
