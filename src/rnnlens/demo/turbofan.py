@@ -138,7 +138,9 @@ def run_turbofan_demo(
     report = merge_reports(
         "rnnlens demo: turbofan remaining useful life",
         [("RUL model", rul_report), ("Failure model", failure_report)],
-        sample_titles={index: name.capitalize() for index, name in zip(chosen, names, strict=True)},
+        sample_titles={
+            index: name[0].upper() + name[1:] for index, name in zip(chosen, names, strict=True)
+        },
         extra_forecasts=risk_plots,
         overview=overview,
     )
