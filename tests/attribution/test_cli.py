@@ -105,12 +105,17 @@ def test_data_file_checks(files, tmp_path):
     result = runner.invoke(
         app, ["attribute", str(files / "forecaster.keras"), str(tmp_path / "wrong.npz")]
     )
-    assert result.exit_code == 1 and "expected `x` or one array per model input" in result.output
+    assert result.exit_code == 1 and "none is named 'x' or after a model input" in result.output
     (tmp_path / "data.txt").write_text("1,2")
     result = runner.invoke(
         app, ["attribute", str(files / "forecaster.keras"), str(tmp_path / "data.txt")]
     )
-    assert result.exit_code == 1 and "must be .npy or .npz" in result.output
+    assert result.exit_code == 1 and "take feature vectors" in result.output
+    (tmp_path / "data.xyz").write_text("1,2")
+    result = runner.invoke(
+        app, ["attribute", str(files / "forecaster.keras"), str(tmp_path / "data.xyz")]
+    )
+    assert result.exit_code == 1 and "expected a file ending in" in result.output
 
 
 def test_target_text_forms():

@@ -8,13 +8,18 @@ from typing import Any
 import typer
 
 from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._data import (
+    DATA_HELP,
+    ID_COLUMN_OPTION,
+    TIME_COLUMN_OPTION,
+    VOCAB_OPTION,
+    read_model_inputs,
+)
 
 
 def attribute(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
-    data: Path = typer.Argument(
-        ..., help="Inputs: a .npy array, or a .npz with `x` or one array per model input name."
-    ),
+    data: Path = typer.Argument(..., help=DATA_HELP),
     method: str = typer.Option(
         "integrated_gradients",
         "--method",
@@ -57,6 +62,9 @@ def attribute(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the attributions: .npz, .parquet or .csv."
     ),
+    vocab: Path | None = VOCAB_OPTION,
+    id_column: str | None = ID_COLUMN_OPTION,
+    time_column: str | None = TIME_COLUMN_OPTION,
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -71,7 +79,8 @@ def attribute(
 
         info = method_info(method)
         keras_model = load_model(model, safe_mode=not unsafe)
-        inputs = _read_data(data, keras_model)
+        read: dict[str, Any] = {"vocab": vocab, "id_column": id_column, "time_column": time_column}
+        inputs = read_model_inputs(data, keras_model, **read)
         options: dict[str, Any] = {}
         if batch_size is not None:
             options["internal_batch_size"] = batch_size
@@ -81,7 +90,9 @@ def attribute(
             options.update(window=_pair(window, "--window"), stride=_pair(stride, "--stride"))
         elif info.name == "feature_ablation":
             options["groups"] = groups
-        baselines = _baselines(baseline, reference, inputs, keras_model) if info.baselines else None
+        baselines = (
+            _baselines(baseline, reference, inputs, keras_model, read) if info.baselines else None
+        )
         try:
             result = run_attribution(
                 keras_model,
@@ -111,47 +122,17 @@ def attribute(
             console.print(f"Wrote {out}", highlight=False)
 
 
-def _read_data(path: Path, model: Any) -> Any:
-    """Read DATA: a .npy array, or a .npz holding `x` or one array per model input name."""
-    import numpy as np
-
-    from rnnlens.errors import DataError
-
-    if not path.exists():
-        raise DataError(f"Data file {str(path)!r} does not exist. Check the path.")
-    suffix = path.suffix.lower()
-    if suffix not in (".npy", ".npz"):
-        raise DataError(
-            f"Data file {str(path)!r} must be .npy or .npz, received {suffix or 'no suffix'!r}."
-        )
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except Exception as exc:
-        raise DataError(f"Could not read {str(path)!r} as NumPy data: {exc}") from exc
-    if suffix == ".npy":
-        return loaded
-    with loaded:
-        names = [tensor.name.split(":")[0] for tensor in model.inputs]
-        if all(name in loaded.files for name in names):
-            arrays = {name: loaded[name] for name in names}
-            return arrays if len(names) > 1 else arrays[names[0]]
-        if "x" in loaded.files and len(names) == 1:
-            return loaded["x"]
-        raise DataError(
-            f"{str(path)!r} holds arrays {loaded.files}; expected `x` or one array per model input "
-            f"{names}."
-        )
-
-
-def _baselines(spec: str, reference: Path | None, inputs: Any, model: Any) -> Any:
+def _baselines(
+    spec: str, reference: Path | None, inputs: Any, model: Any, read: dict[str, Any]
+) -> Any:
     from rnnlens.attribution import Baseline
 
     if spec in ("zeros", ""):
         return None
     if spec in ("mean", "median"):
-        data = _read_data(reference, model) if reference is not None else inputs
+        data = read_model_inputs(reference, model, **read) if reference is not None else inputs
         return Baseline.mean(data) if spec == "mean" else Baseline.median(data)
-    return _read_data(Path(spec), model)
+    return read_model_inputs(Path(spec), model, **read)
 
 
 def _parse_target(text: str, output: str) -> Any:
