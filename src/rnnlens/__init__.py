@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rnnlens.errors import (
     DataError,
     ModelLoadError,
+    OptionError,
     RnnlensError,
     ShapeError,
     TargetError,
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "DataError",
     "ModelLoadError",
+    "OptionError",
     "RnnlensError",
     "ShapeError",
     "TargetError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "DataError",
     "ModelLoadError",
+    "OptionError",
     "RnnlensError",
     "ShapeError",
     "TargetError",
@@ -34,6 +35,10 @@ class ShapeError(RnnlensError, ValueError):
 
 class DataError(RnnlensError, ValueError):
     """Data is unreadable, non-numeric, NaN / inf, or inconsistent with its metadata."""
+
+
+class OptionError(RnnlensError, ValueError):
+    """An option has the wrong type or value (``n_steps=0``, an unknown method name, ...)."""
 
 
 class TargetError(RnnlensError, ValueError):

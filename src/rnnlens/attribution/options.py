@@ -6,13 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import OptionError
 
 __all__ = ["OptionError", "check_choice", "check_positive_int"]
-
-
-class OptionError(RnnlensError, ValueError):
-    """An attribution option has the wrong type or value (``n_steps=0``, an unknown method, ...)."""
 
 
 def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:

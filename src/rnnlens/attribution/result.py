@@ -55,6 +55,12 @@ class AttributionResult:
     output_times: tuple[int, ...] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the attribution heatmap (or coloured tokens) of the first samples, escaped."""
+        from rnnlens.report.html import result_html
+
+        return result_html(self)
+
     @property
     def tokens(self) -> bool:
         """True when the input holds token ids (one score per token)."""
