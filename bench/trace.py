@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,40 @@ def build_model(steps: int | None, features: int, units: int = 64):
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class AnonPeak:
+    """Sample /proc/self/status while tracing: peak anonymous memory (what the process holds) apart from
+    file-backed pages (the memory-mapped inputs), which RSS also counts but the kernel can drop."""
+
+    def __init__(self) -> None:
+        self.peak = {"RssAnon": 0.0, "RssFile": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _read(self) -> dict[str, float]:
+        values = {}
+        with open("/proc/self/status") as status:
+            for line in status:
+                key, _, rest = line.partition(":")
+                if key in self.peak:
+                    values[key] = int(rest.split()[0]) / 1024
+        return values
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for key, value in self._read().items():
+                self.peak[key] = max(self.peak[key], value)
+            time.sleep(0.02)
+
+    def __enter__(self) -> AnonPeak:
+        self.before = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def speed(quick: bool) -> None:
@@ -98,7 +133,8 @@ def memory(quick: bool, budget_mb: float, keep: bool) -> None:
     out = workdir / "trace.h5"
     before = peak_rss_mb()
     start = time.perf_counter()
-    rnnlens.trace_to_file(model, x, out, memory_budget_mb=budget_mb)
+    with AnonPeak() as sampled:
+        rnnlens.trace_to_file(model, x, out, memory_budget_mb=budget_mb)
     elapsed = time.perf_counter() - start
     size_mb = out.stat().st_size / 2**20
     opened = rnnlens.Trace.load(out, mmap=True)
@@ -110,6 +146,13 @@ def memory(quick: bool, budget_mb: float, keep: bool) -> None:
     print(f"inputs on disk          {inputs_path.stat().st_size / 2**20:10.0f} MB")
     print(f"memory budget           {budget_mb:10.0f} MB")
     print(f"peak RSS before tracing {before:10.0f} MB")
+    anon, anon0 = sampled.peak["RssAnon"], sampled.before.get("RssAnon", 0.0)
+    print(
+        f"anonymous memory        {anon0:10.0f} MB before, peak {anon:.0f} MB while tracing (+{anon - anon0:.0f} MB)"
+    )
+    print(
+        f"file-backed pages peak  {sampled.peak['RssFile']:10.0f} MB  (mapped inputs, libraries; reclaimable)"
+    )
     print(
         f"peak RSS                {peak_rss_mb():10.0f} MB  (last value read back lazily: {sample:+.4f})"
     )

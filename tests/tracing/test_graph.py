@@ -292,3 +292,36 @@ def test_quantities_keep_hidden_and_the_named_ones():
     assert tr.quantities == ("hidden", "forget_gate")
     full = rnnlens.trace(model, tokens)["lstm"]
     assert max_abs(tr.values["forget_gate"], full.values["forget_gate"]) == 0.0
+
+
+def test_nested_keys_answer_to_their_bare_name_too():
+    keras.utils.set_random_seed(14)
+    inner = keras.Sequential([keras.Input((4, 2)), keras.layers.GRU(2, name="gru")], name="enc")
+    x_in = keras.Input((4, 2))
+    model = keras.Model(x_in, inner(x_in))
+    result = rnnlens.trace(model, random_series(2, 4, 2), layers="gru")
+    assert result.keys() == ["enc/gru"]
+    assert result["gru"] is result["enc/gru"]
+
+
+def test_bidirectional_initial_states_are_split_between_the_halves():
+    keras.utils.set_random_seed(15)
+    x_in = keras.Input((4, 2), name="x")
+    states_in = [keras.Input((3,), name=f"s{k}") for k in range(4)]  # h, c forward; h, c backward
+    bi = keras.layers.Bidirectional(
+        keras.layers.LSTM(3, return_sequences=True, return_state=True), merge_mode=None, name="bi"
+    )
+    out = bi(x_in, initial_state=states_in)
+    model = keras.Model([x_in, *states_in], out)
+    rng = np.random.default_rng(1)
+    arrays = [random_series(2, 4, 2)] + [rng.normal(size=(2, 3)).astype("float32") for _ in range(4)]
+    want = keras_outputs(model, list(out), arrays)  # y, y_rev, h_f, c_f, h_b, c_b
+    result = rnnlens.trace(model, arrays)
+    fw, bw = result["bi.forward"], result["bi.backward"]
+    assert max_abs(fw.initial_states["cell_state"], arrays[2]) == 0.0
+    assert max_abs(bw.initial_states["hidden"], arrays[3]) == 0.0
+    assert max_abs(fw.hidden, want[0]) <= TOL
+    assert max_abs(bw.hidden, want[1]) <= TOL  # Keras flips the backward sequence to input order
+    finals = [*fw.final_states().values(), *bw.final_states().values()]
+    for got, expected in zip(finals, want[2:], strict=True):
+        assert max_abs(got, expected) <= TOL

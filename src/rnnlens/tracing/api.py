@@ -135,23 +135,20 @@ def trace_to_file(
     )
     with writer:
         for start, stop, blocks in session.chunks(batch_size, memory_budget_mb):
-            writer.write(
-                start,
-                stop,
-                [session.payload(part, b) for part, b in zip(session.parts, blocks, strict=True)],
-            )
+            writer.write(start, stop, blocks)
     return Path(path)
 
 
 @dataclass(frozen=True)
 class _Part:
-    """One recorded (layer call, direction, cell), with what to keep of its packed values."""
+    """One recorded (layer call, direction, cell), with which of its pieces to keep."""
 
     record: str
     site_index: int
     n_states: int
-    keep: tuple[tuple[str, int, int], ...]
+    keep: tuple[tuple[str, int], ...]
     width: int
+    backwards: bool
     timesteps: int | None
     metadata: dict[str, Any]
 
@@ -219,8 +216,9 @@ class _Session:
     ) -> Iterator[tuple[int, int, list[dict[str, np.ndarray]]]]:
         """Run the replay chunk by chunk; yields ``(start, stop, blocks)``, one block per part.
 
-        A block maps ``"packed"`` to the packed values ``(n, time, width)``, ``"init<k>"`` to initial
-        states and ``"mask"`` to ``(n, time)``.
+        A block maps ``values/<quantity>`` to ``(n, time, unit)`` arrays in the original time order,
+        ``initial/<state>`` to ``(n, unit)`` and ``mask`` to ``(n, time)``: the layout of trace files. The
+        arrays are views of what the compiled function returned (time-major, in processing order).
         """
         if self.fixed_batch is not None:  # the model's inputs declare a batch size
             size = self.fixed_batch
@@ -248,45 +246,35 @@ class _Session:
             yield start, stop, [self._block(part, raw, n) for part in self.parts]
 
     def _block(self, part: _Part, raw: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-        packed = raw[part.record][:n]
-        block = {"packed": packed}
-        for k in range(part.n_states):
-            block[f"init{k}"] = raw[f"{part.record}/init{k}"][:n]
-        mask = raw.get(f"{part.site_index}/mask")
-        block["mask"] = (
-            mask[:n].astype(bool) if mask is not None else np.ones(packed.shape[:2], bool)
-        )
-        return block
-
-    def payload(self, part: _Part, block: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The arrays of one part as stored in a trace file (see :mod:`rnnlens.tracing.storage`)."""
-        packed = block["packed"]
-        payload = {
-            f"values/{name}": np.ascontiguousarray(packed[..., a:b]) for name, a, b in part.keep
-        }
+        block: dict[str, np.ndarray] = {}
+        for name, k in part.keep:
+            piece = raw[f"{part.record}/{k}"]  # (time, batch, unit), processing order
+            if part.backwards:
+                piece = piece[::-1]
+            block[f"values/{name}"] = piece.transpose(1, 0, 2)[:n]
         for k, name in enumerate(part.metadata["initial_states"]):
-            payload[f"initial/{name}"] = np.ascontiguousarray(block[f"init{k}"])
-        payload["mask"] = np.ascontiguousarray(block["mask"])
-        return payload
+            block[f"initial/{name}"] = raw[f"{part.record}/init{k}"][:n]
+        mask = raw.get(f"{part.site_index}/mask")
+        steps = block["values/hidden"].shape[1]
+        block["mask"] = mask[:n].astype(bool) if mask is not None else np.ones((n, steps), bool)
+        return block
 
     def metadata(self) -> list[dict[str, Any]]:
         return [part.metadata for part in self.parts]
 
     def build(self, blocks: list[dict[str, np.ndarray]]) -> Trace:
-        """The :class:`Trace`; its quantities are views into each part's packed array (no copies)."""
+        """The :class:`Trace` from one block per part."""
         layers = []
         for part, block in zip(self.parts, blocks, strict=True):
             meta = dict(part.metadata)
             for name in ("quantities", "initial_states", "axes", "state_names", "gate_names"):
                 meta.pop(name)
-            packed = block["packed"]
             layers.append(
                 LayerTrace(
                     **meta,
-                    values={name: packed[..., a:b] for name, a, b in part.keep},
+                    values={name: block[f"values/{name}"] for name, _ in part.keep},
                     initial_states={
-                        name: block[f"init{k}"]
-                        for k, name in enumerate(part.metadata["initial_states"])
+                        name: block[f"initial/{name}"] for name in part.metadata["initial_states"]
                     },
                     mask=block["mask"],
                     state_names=tuple(part.metadata["state_names"]),
@@ -339,8 +327,8 @@ def _parts(runner: Runner, wanted: set[str] | None) -> tuple[_Part, ...]:
                 key = plan.site.key + (f".cells[{c}]" if stacked else "")
                 key += f".{direction.direction}" if bidirectional else ""
                 keep = tuple(
-                    (name, a, b)
-                    for name, (a, b) in layout.quantities().items()
+                    (name, k)
+                    for name, k in layout.quantities().items()
                     if wanted is None or name == "hidden" or name in wanted
                 )
                 metadata = {
@@ -359,7 +347,7 @@ def _parts(runner: Runner, wanted: set[str] | None) -> tuple[_Part, ...]:
                     "state_names": list(tracer.state_names),
                     "gate_names": list(tracer.gate_names),
                     "gates_unavailable": tracer.unavailable,
-                    "quantities": [name for name, _, _ in keep],
+                    "quantities": [name for name, _ in keep],
                     "initial_states": list(tracer.state_names),
                     "axes": ["batch", "time", "unit"],
                 }
@@ -370,6 +358,7 @@ def _parts(runner: Runner, wanted: set[str] | None) -> tuple[_Part, ...]:
                         n_states=len(tracer.state_names),
                         keep=keep,
                         width=layout.width,
+                        backwards=bool(direction.rnn.go_backwards),
                         timesteps=plan.site.timesteps,
                         metadata=metadata,
                     )

@@ -1,9 +1,8 @@
 """What every cell tracer provides: one step of a cell that also returns its gates.
 
-A cell tracer follows Keras's cell / loop split. ``project`` computes the input projection
-``x @ kernel + bias`` for all timesteps in one matmul (the part that does not depend on the recurrence);
-``step`` runs one timestep from that projection and the previous states and returns the new states and the
-named gates. The time loop (:mod:`rnnlens.tracing.loop`) owns masking, direction and stacking.
+A cell tracer follows Keras's cell / loop split: ``step`` runs one timestep from the step's input and the
+previous states, with Keras's own operation order, and returns the new states and the named gates. The
+time loop (:mod:`rnnlens.tracing.loop`) owns masking, direction and stacking.
 """
 
 from __future__ import annotations
@@ -49,12 +48,8 @@ class CellTracer(Protocol):
     activation: str | None
     recurrent_activation: str | None
 
-    def project(self, inputs: Tensor) -> Tensor:
-        """``(..., features) -> (..., projected)``: the input part of every pre-activation, all steps at once."""
-        ...
-
-    def step(self, projected: Tensor, states: tuple[Tensor, ...]) -> StepResult:
-        """One timestep: ``projected`` is ``(batch, projected)``, ``states`` the previous states."""
+    def step(self, inputs: Tensor, states: tuple[Tensor, ...]) -> StepResult:
+        """One timestep: ``inputs`` is ``(batch, features)``, ``states`` the previous states."""
         ...
 
 

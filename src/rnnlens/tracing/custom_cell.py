@@ -45,14 +45,10 @@ class OpaqueCellTracer:
             "(and the LSTM, GRU and SimpleRNN layers)."
         )
 
-    def project(self, inputs: Any) -> Any:
-        """The identity: a custom cell receives the raw inputs."""
-        return inputs
-
-    def step(self, projected: Any, states: tuple[Any, ...]) -> StepResult:
+    def step(self, inputs: Any, states: tuple[Any, ...]) -> StepResult:
         """Call the cell the way ``keras.layers.RNN`` does, in inference mode."""
         kwargs = {"training": False} if getattr(self._cell, "_call_has_training_arg", False) else {}
-        output, new_states = self._cell(projected, tuple(states), **kwargs)
+        output, new_states = self._cell(inputs, tuple(states), **kwargs)
         flat = tree.flatten(new_states)
         if len(flat) != len(self.state_sizes):
             raise UnsupportedLayerError(

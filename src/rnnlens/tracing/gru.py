@@ -40,20 +40,17 @@ class GRUTracer:
             return bias[0], bias[1]
         return bias, None
 
-    def project(self, inputs: Any) -> Any:
-        """``(..., features) -> (..., 3 * units)``: ``x @ kernel + input_bias``."""
-        projected = ops.matmul(inputs, self._cell.kernel)
-        input_bias, _ = self._biases()
-        if input_bias is not None:
-            projected = projected + input_bias
-        return projected
-
-    def step(self, projected: Any, states: tuple[Any, ...]) -> StepResult:
+    def step(self, inputs: Any, states: tuple[Any, ...]) -> StepResult:
         """h_t = z * h_{t-1} + (1 - z) * candidate, the reset gate applied after or before the matmul."""
         cell = self._cell
         units = self.units
         (h_prev,) = states
-        x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
+        input_bias, _ = self._biases()
+        matrix_x = ops.matmul(inputs, cell.kernel)
+        if input_bias is not None:
+            matrix_x = ops.add(matrix_x, input_bias)
+        # Keras's gate blocks, in its letter order: z (update), r (reset), h (candidate).
+        x_z, x_r, x_h = ops.split(matrix_x, 3, axis=-1)
         recurrent_kernel = cell.recurrent_kernel
         _, recurrent_bias = self._biases()
         if self.reset_after:

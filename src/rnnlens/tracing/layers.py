@@ -71,7 +71,6 @@ def replay_layer(
     kwargs: dict[str, Any],
     *,
     masked_output: str,
-    record: bool,
 ) -> tuple[list[Tensor], list[DirectionRun], Tensor | None]:
     """Replay one call of a recurrent layer from the arguments it received in the model graph.
 
@@ -86,16 +85,14 @@ def replay_layer(
         if initial_state is not None:
             half = len(initial_state) // 2
             states_fw, states_bw = initial_state[:half], initial_state[half:]
-        y, states, run_fw = _replay_rnn(plans[0], sequences, states_fw, mask, masked_output, record)
-        y_rev, states_rev, run_bw = _replay_rnn(
-            plans[1], sequences, states_bw, mask, masked_output, record
-        )
+        y, states, run_fw = _replay_rnn(plans[0], sequences, states_fw, mask, masked_output)
+        y_rev, states_rev, run_bw = _replay_rnn(plans[1], sequences, states_bw, mask, masked_output)
         if layer.return_sequences:
             y_rev = ops.flip(y_rev, axis=1)
         merged = _merge(layer.merge_mode, y, y_rev)
         outputs = merged + ((states + states_rev) if layer.return_state else [])
         return outputs, [run_fw, run_bw], mask
-    y, states, run = _replay_rnn(plans[0], sequences, initial_state, mask, masked_output, record)
+    y, states, run = _replay_rnn(plans[0], sequences, initial_state, mask, masked_output)
     outputs = [y] + (states if layer.return_state else [])
     return outputs, [run], mask
 
@@ -106,7 +103,6 @@ def _replay_rnn(
     initial_state: list[Tensor] | None,
     mask: Tensor | None,
     masked_output: str,
-    record: bool,
 ) -> tuple[Tensor, list[Tensor], DirectionRun]:
     rnn = plan.rnn
     dtype = rnn.cell.compute_dtype
@@ -121,7 +117,6 @@ def _replay_rnn(
         go_backwards=bool(rnn.go_backwards),
         zero_output_for_mask=bool(rnn.zero_output_for_mask) and bool(rnn.return_sequences),
         masked_output=masked_output,
-        record=record,
     )
     sequence = run.output_sequence
     y = sequence if rnn.return_sequences else sequence[:, -1]

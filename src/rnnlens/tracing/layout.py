@@ -1,4 +1,4 @@
-"""Where each traced quantity sits in the packed per-step vector the time loop carries."""
+"""The pieces one cell's time loop carries and records: its states, a custom cell's output, its gates."""
 
 from __future__ import annotations
 
@@ -11,54 +11,51 @@ __all__ = ["Layout"]
 
 @dataclass(frozen=True)
 class Layout:
-    """Column ranges of the packed ``(batch, width)`` vector: states, then the output, then the gates.
+    """Names and sizes of the loop's pieces, in carry order: states, then the output, then the gates.
 
-    The loop carries one tensor per step (``keras.ops.scan`` on TensorFlow wants outputs shaped like the
-    carry), so states, a custom cell's output and the gates travel side by side.
+    Each piece is its own ``(time, batch, size)`` array: nothing is concatenated per step, and every
+    quantity comes back as a separate buffer.
     """
 
-    states: tuple[tuple[str, int, int], ...]
-    output: tuple[int, int] | None
-    gates: tuple[tuple[str, int, int], ...]
-    width: int
+    names: tuple[str, ...]
+    sizes: tuple[int, ...]
+    n_states: int
+    has_output: bool
 
     @classmethod
     def for_tracer(cls, tracer: CellTracer, record_gates: bool) -> Layout:
         """The layout for ``tracer``; gates only take room when they are recorded."""
-        offset = 0
-        states = []
-        for name, size in zip(tracer.state_names, tracer.state_sizes, strict=True):
-            states.append((name, offset, offset + size))
-            offset += size
-        output = None
-        if tracer.unavailable is not None:  # a custom cell's output is not necessarily a state
-            output = (offset, offset + tracer.units)
-            offset += tracer.units
-        gates = []
+        names = list(tracer.state_names)
+        sizes = list(tracer.state_sizes)
+        has_output = (
+            tracer.unavailable is not None
+        )  # a custom cell's output is not necessarily a state
+        if has_output:
+            names.append("hidden")
+            sizes.append(tracer.units)
         if record_gates:
-            for name in tracer.gate_names:
-                gates.append((name, offset, offset + tracer.units))
-                offset += tracer.units
-        return cls(tuple(states), output, tuple(gates), offset)
+            names.extend(tracer.gate_names)
+            sizes.extend(tracer.units for _ in tracer.gate_names)
+        return cls(tuple(names), tuple(sizes), len(tracer.state_names), has_output)
 
     @property
-    def hidden(self) -> tuple[int, int]:
-        """Columns of what the cell emits: the output slot, else the first state."""
-        if self.output is not None:
-            return self.output
-        _, start, stop = self.states[0]
-        return start, stop
+    def hidden(self) -> int:
+        """Index of the piece the cell emits: its output slot, else its first state."""
+        return self.n_states if self.has_output else 0
 
     @property
-    def gate_start(self) -> int:
-        """First gate column (``width`` when no gate is recorded)."""
-        return self.gates[0][1] if self.gates else self.width
+    def first_gate(self) -> int:
+        """Index of the first gate piece (``len(names)`` when no gate is recorded)."""
+        return self.n_states + int(self.has_output)
 
-    def quantities(self) -> dict[str, tuple[int, int]]:
-        """Every recorded quantity's columns, ``hidden`` first."""
-        found: dict[str, tuple[int, int]] = {"hidden": self.hidden}
-        for name, start, stop in self.states:
-            found.setdefault(name, (start, stop))
-        for name, start, stop in self.gates:
-            found[name] = (start, stop)
+    @property
+    def width(self) -> int:
+        """Total size of all pieces."""
+        return sum(self.sizes)
+
+    def quantities(self) -> dict[str, int]:
+        """Every recorded quantity's piece index, ``hidden`` first."""
+        found = {"hidden": self.hidden}
+        for index, name in enumerate(self.names):
+            found.setdefault(name, index)
         return found

@@ -30,18 +30,16 @@ class LSTMTracer:
         self.activation = activation_name(cell.activation)
         self.recurrent_activation = activation_name(cell.recurrent_activation)
 
-    def project(self, inputs: Any) -> Any:
-        """``(..., features) -> (..., 4 * units)``: ``x @ kernel + bias``."""
-        projected = ops.matmul(inputs, self._cell.kernel)
-        if self._cell.use_bias:
-            projected = projected + self._cell.bias
-        return projected
-
-    def step(self, projected: Any, states: tuple[Any, ...]) -> StepResult:
+    def step(self, inputs: Any, states: tuple[Any, ...]) -> StepResult:
         """c_t = f * c_{t-1} + i * g and h_t = o * activation(c_t)."""
         cell = self._cell
         h_prev, c_prev = states
-        z = projected + ops.matmul(h_prev, cell.recurrent_kernel)
+        # Keras's operation order (LSTMCell, implementation 2), so rounding matches too.
+        z = ops.matmul(inputs, cell.kernel)
+        z = ops.add(z, ops.matmul(h_prev, cell.recurrent_kernel))
+        if cell.use_bias:
+            z = ops.add(z, cell.bias)
+        # Keras's gate blocks, in its letter order: i, f, c, o.
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         input_gate = cell.recurrent_activation(z_i)
         forget_gate = cell.recurrent_activation(z_f)

@@ -183,13 +183,19 @@ class Trace:
     def __getitem__(self, key: str) -> LayerTrace:
         """Look a trace up by key (``"lstm"``, ``"bi.backward"``, ``"rnn.cells[1]"``).
 
+        A nested layer's key carries its models' names (``"encoder/lstm"``); its bare key (``"lstm"``)
+        works too when no other trace has it.
+
         Raises:
             TargetError: no such key, or a name that covers several traces (a Bidirectional layer's name).
         """
         for layer in self.layers:
             if layer.key == key:
                 return layer
-        matches = [layer.key for layer in self.layers if layer.layer == key]
+        nested = [layer for layer in self.layers if layer.key.rsplit("/", 1)[-1] == key]
+        if len(nested) == 1:
+            return nested[0]
+        matches = [layer.key for layer in self.layers if key in (layer.layer, *_bare(layer))]
         if matches:
             raise TargetError(
                 f"Layer {key!r} was traced as {len(matches)} parts {matches}; index the trace by one of "
@@ -287,6 +293,10 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"Trace(model={self.model!r}, layers={self.keys()})"
+
+
+def _bare(layer: LayerTrace) -> tuple[str, ...]:
+    return (layer.layer.rsplit("/", 1)[-1],)
 
 
 def _as_list(value: str | Sequence[str], name: str) -> list[str]:

@@ -39,8 +39,9 @@ class SitePlan:
 class Runner:
     """The compiled replay of ``model`` for a fixed set of recorded layers.
 
-    Calling it with the model's inputs returns a flat dict: ``"<site>/mask"``, ``"<site>/<dir>/<cell>"``
-    (packed values ``(batch, time, width)``) and ``"<site>/<dir>/<cell>/init<k>"`` (initial states).
+    Calling it with the model's inputs returns a flat dict: ``"<site>/mask"`` ``(batch, time)``,
+    ``"<site>/<dir>/<cell>/<k>"`` (piece ``k`` of the cell's :class:`Layout`, ``(time, batch, size)`` in
+    processing order) and ``"<site>/<dir>/<cell>/init<k>"`` (initial states ``(batch, size)``).
     """
 
     def __init__(
@@ -112,7 +113,6 @@ class Runner:
             tuple(args),
             dict(kwargs),
             masked_output=self.masked_output,
-            record=plan.record,
         )
         out_masks = tree.flatten(layer.compute_mask(args[0], mask)) if mask is not None else []
         for tensor, out_mask in zip(outputs, out_masks, strict=False):
@@ -122,8 +122,9 @@ class Runner:
             if mask is not None:
                 records[f"{plan.index}/mask"] = ops.cast(mask, "bool")
             for d, run in enumerate(runs):
-                for c, packed in enumerate(run.values):
-                    records[f"{plan.index}/{d}/{c}"] = packed
+                for c, pieces in enumerate(run.pieces):
+                    for k, piece in enumerate(pieces):
+                        records[f"{plan.index}/{d}/{c}/{k}"] = piece
                     for k, state in enumerate(run.initial[c]):
                         records[f"{plan.index}/{d}/{c}/init{k}"] = state
         return outputs

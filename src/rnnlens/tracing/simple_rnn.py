@@ -29,16 +29,12 @@ class SimpleRNNTracer:
         self.state_sizes = (self.units,)
         self.activation = activation_name(cell.activation)
 
-    def project(self, inputs: Any) -> Any:
-        """``(..., features) -> (..., units)``: ``x @ kernel + bias``."""
-        projected = ops.matmul(inputs, self._cell.kernel)
-        if self._cell.bias is not None:
-            projected = projected + self._cell.bias
-        return projected
-
-    def step(self, projected: Any, states: tuple[Any, ...]) -> StepResult:
+    def step(self, inputs: Any, states: tuple[Any, ...]) -> StepResult:
         """One step; an activation of ``None`` is the identity, as in Keras."""
         (h_prev,) = states
+        projected = ops.matmul(inputs, self._cell.kernel)
+        if self._cell.bias is not None:
+            projected = ops.add(projected, self._cell.bias)
         pre_activation = projected + ops.matmul(h_prev, self._cell.recurrent_kernel)
         activation = self._cell.activation
         h = activation(pre_activation) if activation is not None else pre_activation

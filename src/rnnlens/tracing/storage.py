@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ class TraceFileWriter:
         self._file.attrs["rnnlens_trace"] = json.dumps(self._meta)
         return self
 
-    def write(self, start: int, stop: int, parts: list[Mapping[str, np.ndarray]]) -> None:
+    def write(self, start: int, stop: int, parts: Sequence[Mapping[str, np.ndarray]]) -> None:
         """Write samples ``start:stop`` of every part (one mapping of array name -> array per layer trace)."""
         total = self._n_samples if self._n_samples is not None else stop
         for i, payload in enumerate(parts):
@@ -131,7 +131,8 @@ class TraceFileWriter:
                     self._file.create_dataset(
                         key, shape=(total, *array.shape[1:]), dtype=array.dtype
                     )
-                self._file[key][start:stop] = array
+                # One contiguous copy at a time: the chunk's other quantities stay views.
+                self._file[key][start:stop] = np.ascontiguousarray(array)
 
     def __exit__(self, *exc: object) -> None:
         try:
