@@ -131,6 +131,16 @@ def simple_rnn_step_numpy(cell: Any, x: np.ndarray, h: np.ndarray) -> dict[str, 
     return {"pre_activation": pre, "hidden": numpy_activation(cell.activation)(pre)}
 
 
+def max_err(got: Any, want: Any) -> float:
+    """Largest error, absolute where ``|want| <= 1`` and relative beyond (float32 keeps ~7 digits, so an
+    unbounded activation's large values cannot agree to 1e-5 absolute)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    if not got.size:
+        return 0.0
+    return float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
+
+
 def max_abs(a: Any, b: Any) -> float:
     """Largest absolute difference (0.0 for empty arrays)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

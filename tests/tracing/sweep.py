@@ -14,6 +14,7 @@ from tests.tracing.reference import (
     gate_range,
     keras_outputs,
     max_abs,
+    max_err,
     numpy_activation,
     previous,
 )
@@ -141,10 +142,10 @@ def check(config: Config, built: Any, result: Any, backend: str) -> dict[str, fl
                 [tr],
             )
         for got, want in zip(merged, refs[: len(merged)], strict=True):
-            worst["output"] = max(worst["output"], max_abs(got, want))
+            worst["output"] = max(worst["output"], max_err(got, want))
         if config.return_state:
             for got, want in zip(states, refs[len(merged) :], strict=True):
-                worst["states"] = max(worst["states"], max_abs(got, want))
+                worst["states"] = max(worst["states"], max_err(got, want))
         for tr in traces:
             worst["identity"] = max(worst["identity"], check_identities(tr, config))
     for name, value in worst.items():
@@ -178,15 +179,15 @@ def check_identities(tr: Any, config: Config) -> float:
     if tr.cell_type == "LSTM":
         c_prev = previous(tr.cell_state, tr.initial_states["cell_state"], tr.processing_order)
         c = gates["forget_gate"] * c_prev + gates["input_gate"] * gates["candidate"]
-        worst = max(worst, max_abs(c[real], np.asarray(tr.cell_state)[real]))
+        worst = max(worst, max_err(c[real], np.asarray(tr.cell_state)[real]))
         h = gates["output_gate"] * act(np.asarray(tr.cell_state))
-        worst = max(worst, max_abs(h[real], np.asarray(tr.hidden)[real]))
+        worst = max(worst, max_err(h[real], np.asarray(tr.hidden)[real]))
     elif tr.cell_type == "GRU":
         h_prev = previous(tr.hidden, tr.initial_states["hidden"], tr.processing_order)
         z = gates["update_gate"]
         h = z * h_prev + (1 - z) * gates["candidate"]
-        worst = max(worst, max_abs(h[real], np.asarray(tr.hidden)[real]))
+        worst = max(worst, max_err(h[real], np.asarray(tr.hidden)[real]))
     else:
         h = act(np.nan_to_num(np.asarray(gates["pre_activation"])))
-        worst = max(worst, max_abs(h[real], np.asarray(tr.hidden)[real]))
+        worst = max(worst, max_err(h[real], np.asarray(tr.hidden)[real]))
     return worst

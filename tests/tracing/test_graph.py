@@ -314,7 +314,9 @@ def test_bidirectional_initial_states_are_split_between_the_halves():
     out = bi(x_in, initial_state=states_in)
     model = keras.Model([x_in, *states_in], out)
     rng = np.random.default_rng(1)
-    arrays = [random_series(2, 4, 2)] + [rng.normal(size=(2, 3)).astype("float32") for _ in range(4)]
+    arrays = [random_series(2, 4, 2)] + [
+        rng.normal(size=(2, 3)).astype("float32") for _ in range(4)
+    ]
     want = keras_outputs(model, list(out), arrays)  # y, y_rev, h_f, c_f, h_b, c_b
     result = rnnlens.trace(model, arrays)
     fw, bw = result["bi.forward"], result["bi.backward"]
