@@ -50,3 +50,17 @@ def test_attribute_reads_a_long_csv_table(files):
     with np.load(out) as saved:
         values = next(saved[k] for k in saved.files if saved[k].shape == expected.values.shape)
     np.testing.assert_allclose(values, expected.values, atol=1e-5)
+
+
+def test_trace_reads_a_long_csv_table(files):
+    import rnnlens
+
+    folder, model, table = files
+    out = folder / "trace.npz"
+    result = runner.invoke(
+        app, ["trace", str(folder / "forecaster.keras"), str(folder / "long.csv"), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    x = table["vibration"].to_numpy("float32").reshape(2, 10, 1)
+    hidden = rnnlens.Trace.load(out)["lstm"].hidden
+    np.testing.assert_allclose(hidden, model.get_layer("lstm")(x), atol=1e-5)

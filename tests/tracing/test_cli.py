@@ -77,7 +77,7 @@ def test_one_array_per_model_input(files):
     ("setup", "args", "message"),
     [
         (None, ("missing.npy", "-o", "t.npz"), "does not exist"),
-        ("bad.npz", ("bad.npz", "-o", "t.npz"), "expected `x` or one array per model input"),
+        ("bad.npz", ("bad.npz", "-o", "t.npz"), "none is named 'x' or after a model input"),
         ("objects.npy", ("objects.npy", "-o", "t.npz"), "Could not read objects.npy"),
         (None, ("x.npy", "-o", "t.txt"), "must end in"),
         (None, ("x.npy", "-o", "t.npz", "--layer", "nope"), "no layer of that name"),

@@ -8,6 +8,13 @@ from typing import Any
 import typer
 
 from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._data import (
+    DATA_HELP,
+    ID_COLUMN_OPTION,
+    TIME_COLUMN_OPTION,
+    VOCAB_OPTION,
+    read_model_inputs,
+)
 
 _OUTPUTS = (".npz", ".h5", ".hdf5", ".parquet", ".csv")
 
@@ -15,8 +22,7 @@ _OUTPUTS = (".npz", ".h5", ".hdf5", ".parquet", ".csv")
 def trace(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
     data: Path = typer.Argument(
-        ...,
-        help="Inputs: a .npy array, or a .npz with array `x` or one array per model input name.",
+        ..., help=DATA_HELP + " A .npy file is memory-mapped, so it can be larger than memory."
     ),
     out: Path = typer.Option(
         ...,
@@ -40,6 +46,9 @@ def trace(
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Samples per chunk (default: from the memory budget)."
     ),
+    vocab: Path | None = VOCAB_OPTION,
+    id_column: str | None = ID_COLUMN_OPTION,
+    time_column: str | None = TIME_COLUMN_OPTION,
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -57,7 +66,7 @@ def trace(
                 f"Option --out must end in {', '.join(_OUTPUTS)}, received {str(out)!r}."
             )
         keras_model = load_model(model, safe_mode=not unsafe)
-        inputs = _read_inputs(data, keras_model)
+        inputs = _read_inputs(data, keras_model, vocab, id_column, time_column)
         options: dict[str, Any] = {
             "quantities": quantity or None,
             "batch_size": batch_size,
@@ -96,35 +105,20 @@ def _write_table(result: Any, out: Path, suffix: str) -> None:
             frame.to_csv(tmp, index=False)
 
 
-def _read_inputs(path: Path, model: Any) -> Any:
-    """Read .npy / .npz inputs (a stop-gap until the shared data reader lands in rnnlens.data)."""
-    import numpy as np
+def _read_inputs(
+    path: Path, model: Any, vocab: Path | None, id_column: str | None, time_column: str | None
+) -> Any:
+    """DATA for the trace: a ``.npy`` stays memory-mapped (traced chunk by chunk, never read whole);
+    every other format goes through the shared reader."""
+    if path.suffix.lower() == ".npy" and path.is_file():
+        import numpy as np
 
-    from rnnlens.errors import DataError
+        from rnnlens.errors import DataError
 
-    if not path.is_file():
-        raise DataError(f"Data file {str(path)!r} does not exist.")
-    suffix = path.suffix.lower()
-    if suffix not in (".npy", ".npz"):
-        raise DataError(
-            f"Data file {str(path)!r} must be .npy or .npz (array `x`, or one array per model input)."
-        )
-    try:
-        if suffix == ".npy":
+        try:
             return np.load(path, mmap_mode="r", allow_pickle=False)
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except ValueError as exc:
-        raise DataError(
-            f"Could not read {path.name}: {exc}. Save numeric arrays (no Python objects) with np.save."
-        ) from exc
-    except Exception as exc:
-        raise DataError(f"Could not read {path.name} as a NumPy file: {exc}") from exc
-    names = [tensor.name.split(":")[0] for tensor in model.inputs]
-    if all(name in arrays for name in names):
-        return {name: arrays[name] for name in names}
-    if "x" in arrays and len(names) == 1:
-        return arrays["x"]
-    raise DataError(
-        f"{path.name} holds arrays {sorted(arrays)}; expected `x` or one array per model input {names}."
-    )
+        except Exception as exc:
+            raise DataError(
+                f"Could not read {path.name} as a NumPy array: {exc}. Save numeric arrays with np.save."
+            ) from exc
+    return read_model_inputs(path, model, vocab=vocab, id_column=id_column, time_column=time_column)

@@ -167,6 +167,12 @@ class Trace:
     backend: str
     layers: tuple[LayerTrace, ...]
 
+    def _repr_html_(self) -> str:
+        """Notebook display: state and gate heatmaps of the first sample, values on hover, escaped."""
+        from rnnlens.report.html import result_html
+
+        return result_html(self)
+
     def keys(self) -> list[str]:
         """The layer keys, in execution order."""
         return [layer.key for layer in self.layers]
