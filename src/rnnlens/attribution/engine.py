@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnlens.attribution.batching import chunk_indices
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
+from rnnlens.inspection.graph import output_names
 from rnnlens.validation import embedding_vocab_sizes
 
 __all__ = ["Engine", "Rows", "Slot"]
@@ -67,7 +68,7 @@ class Engine:
             )
             for i, (name, tensor) in enumerate(zip(names, model.inputs, strict=True))
         )
-        self.output_names = _output_names(model)
+        self.output_names = output_names(model)
         self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
         self._bytes_per_row: int | None = None
 
@@ -206,21 +207,6 @@ def _float_axes(shape: Any) -> tuple[str, ...]:
     if rank == 2:
         return ("feature",)
     return tuple(f"axis_{i}" for i in range(1, rank))
-
-
-def _output_names(model: Any) -> list[str]:
-    """Output names as users know them: Keras's names, or the producing layer's name."""
-    outputs = list(model.outputs)
-    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
-    resolved = []
-    for name, tensor in zip(names, outputs, strict=True):
-        if name.startswith("keras_tensor"):
-            history = getattr(tensor, "_keras_history", None)
-            if history is not None:
-                op, _, index = history
-                name = op.name if index == 0 else f"{op.name}_{index}"
-        resolved.append(name)
-    return resolved
 
 
 def _estimate_bytes_per_row(model: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rnnlens.errors import UnsupportedLayerError
-from rnnlens.inspection.graph import iter_layers
+from rnnlens.inspection.graph import iter_layers, output_names
 from rnnlens.inspection.outputs import describe_output
 from rnnlens.inspection.recurrent import is_recurrent, recurrent_spec
 from rnnlens.inspection.spec import InputSpec, ModelSpec
@@ -62,20 +62,6 @@ def _input_specs(model: Any) -> tuple[InputSpec, ...]:
     return tuple(specs)
 
 
-def _output_names(model: Any, outputs: list[Any]) -> list[str]:
-    """Output names as users know them: Keras's names, or the producing layer's name for auto-named ones."""
-    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
-    resolved = []
-    for name, tensor in zip(names, outputs, strict=True):
-        if name.startswith("keras_tensor"):
-            history = getattr(tensor, "_keras_history", None)
-            if history is not None:
-                op, _, index = history
-                name = op.name if index == 0 else f"{op.name}_{index}"
-        resolved.append(name)
-    return resolved
-
-
 def build_spec(model: Any) -> ModelSpec:
     """Build the ModelSpec of a built model (see :func:`rnnlens.inspect_model`)."""
     try:
@@ -95,7 +81,7 @@ def build_spec(model: Any) -> ModelSpec:
         if is_recurrent(layer):
             layer_specs[layer.name] = recurrent_spec(layer, path)
     loss = saved_loss(model)
-    names = _output_names(model, outputs)
+    names = output_names(model)
     output_specs = tuple(
         describe_output(model, i, tensor, names[i], loss, layer_specs)
         for i, tensor in enumerate(outputs)

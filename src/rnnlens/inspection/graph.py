@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Producer", "ancestors", "iter_layers", "node_kwarg_tensors", "producer", "unwrap"]
+__all__ = [
+    "Producer",
+    "ancestors",
+    "iter_layers",
+    "node_kwarg_tensors",
+    "output_names",
+    "producer",
+    "unwrap",
+]
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,22 @@ def iter_layers(model: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Any, t
         yield layer, path
         if _is_model(layer):
             yield from iter_layers(layer, (*path, layer.name))
+
+
+def output_names(model: Any) -> list[str]:
+    """Output names as users know them: Keras's names, or the producing layer's name for auto-named ones
+    (Sequential models name their outputs ``keras_tensor_N``)."""
+    outputs = list(model.outputs)
+    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
+    resolved = []
+    for name, tensor in zip(names, outputs, strict=True):
+        if name.startswith("keras_tensor"):
+            history = getattr(tensor, "_keras_history", None)
+            if history is not None:
+                op, _, index = history
+                name = op.name if index == 0 else f"{op.name}_{index}"
+        resolved.append(name)
+    return resolved
 
 
 def unwrap(layer: Any) -> Any:
