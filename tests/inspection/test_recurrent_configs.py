@@ -191,3 +191,16 @@ def test_model_without_recurrence_is_still_described():
     assert spec.pattern == "no-recurrence"
     assert spec.outputs[0].head.meaning == "distribution"
     assert "no recurrent layer" in spec.explain()
+
+
+def test_time_distributed_recurrent_layer_runs_per_outer_step():
+    x = keras.Input((4, 6, 3))
+    per_chunk = keras.layers.TimeDistributed(keras.layers.LSTM(5), name="per_chunk")(x)
+    summary = keras.layers.GRU(2, name="summary")(per_chunk)
+    spec = inspect_model(keras.Model(x, [per_chunk, summary]))
+    inner = spec.layer("per_chunk")
+    assert inner.time_distributed and inner.timesteps == 6 and inner.kind == "LSTM"
+    first, second = spec.outputs
+    assert first.shape == (None, 4, 5) and first.axes == ("batch", "time", "units")
+    assert any("TimeDistributed" in fact for fact in first.facts)
+    assert second.source_layer == "summary" and second.kind == "last_step"

@@ -354,6 +354,11 @@ def _kind_facts(kind: str, rnn: RecurrentLayerSpec, direction: str | None) -> li
 
 def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
     facts = []
+    if rnn.time_distributed:
+        facts.append(
+            "Wrapped in TimeDistributed: the recurrent layer runs independently on every step of axis 1 "
+            f"(an outer sequence); its own time axis is the inner one, of length {rnn.timesteps}."
+        )
     if rnn.bidirectional:
         if rnn.merge_mode == "concat" and kind in ("sequence", "last_step"):
             facts.append(
