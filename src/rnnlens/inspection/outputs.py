@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rnnlens.inspection.facts import output_facts
 from rnnlens.inspection.graph import (
     Producer,
     ancestors,
-    main_input,
     positional_inputs,
     producer,
     unwrap,
@@ -16,7 +16,6 @@ from rnnlens.inspection.graph import (
 from rnnlens.inspection.recurrent import is_recurrent, recurrent_spec
 from rnnlens.inspection.semantics import (
     MEANINGS,
-    TASK_TEXT,
     activation_meaning,
     consistency_warnings,
     infer_task,
@@ -181,7 +180,7 @@ def _causal(tensor: Any, sequence: bool) -> bool | None:
     return True
 
 
-def _pattern(tensor: Any, sequence: bool, recurrent_names: set[str], has_rnn: bool) -> str:
+def _pattern(tensor: Any, sequence: bool, has_rnn: bool) -> str:
     if not has_rnn:
         return "no-recurrence"
     for found in ancestors(tensor):
@@ -219,15 +218,26 @@ def describe_output(
         kind = "derived"
     axes = _axes(shape, head.meaning)
     is_sequence = "time" in axes
-    pattern = _pattern(tensor, is_sequence, set(layer_specs), has_rnn)
+    pattern = _pattern(tensor, is_sequence, has_rnn)
     info = loss_for_output(loss, index, name, len(model.outputs))
     task = infer_task(head.meaning, shape[-1] if shape else None, is_sequence, pattern, info)
     warnings = consistency_warnings(
         head.meaning, head.activation, shape[-1] if shape else None, info
     )
     causal = _causal(tensor, is_sequence)
-    facts = _facts(
-        shape, axes, kind, piece, direction, rnn_spec, head, task, info, pattern, causal, source
+    facts = output_facts(
+        shape,
+        axes,
+        kind,
+        piece,
+        direction,
+        rnn_spec,
+        head,
+        task,
+        info,
+        pattern,
+        causal,
+        source.merge_layer,
     )
     return OutputSpec(
         index=index,
@@ -247,183 +257,3 @@ def describe_output(
         facts=tuple(facts),
         warnings=tuple(warnings),
     )
-
-
-def _fmt_shape(shape: tuple[int | None, ...], axes: tuple[str, ...]) -> str:
-    parts = [
-        f"{axis}={'?' if size is None else size}" for size, axis in zip(shape, axes, strict=True)
-    ]
-    return "(" + ", ".join(parts) + ")"
-
-
-def _facts(
-    shape: tuple[int | None, ...],
-    axes: tuple[str, ...],
-    kind: str,
-    piece: str | None,
-    direction: str | None,
-    rnn: RecurrentLayerSpec | None,
-    head: HeadSpec,
-    task: str,
-    loss: Any,
-    pattern: str,
-    causal: bool | None,
-    source: _Source,
-) -> list[str]:
-    facts = [f"Shape {_fmt_shape(shape, axes)}."]
-    if rnn is None:
-        if source.merge_layer is not None:
-            facts.append(
-                f"Computed by {type(source.merge_layer).__name__} {source.merge_layer.name!r}, which "
-                "combines several tensors; it is not a single recurrent layer's output."
-            )
-        else:
-            facts.append("No recurrent layer produces this output.")
-    else:
-        through = (
-            f" through {', '.join(head.layers)}" if head.layers else " directly (no head layers)"
-        )
-        kind_text = "" if rnn.kind in rnn.layer_class else f"{rnn.kind}, "
-        facts.append(
-            f"Comes from the {piece} of {rnn.layer_class} {rnn.name!r} ({kind_text}{rnn.units} units)"
-            f"{through}."
-        )
-        facts.extend(_kind_facts(kind, rnn, direction))
-        facts.extend(_layer_facts(rnn, kind))
-    if causal is True and pattern == "encoder-decoder":
-        facts.append(
-            "Causal in the decoder input: the value at decoder step t depends on decoder tokens 0..t "
-            "and on the whole encoder input."
-        )
-    elif causal is True:
-        facts.append("Causal: the value at step t depends only on input steps 0..t.")
-    elif causal is False:
-        facts.append(
-            "Not causal: a value at step t can depend on input steps after t (backward reading, "
-            "Bidirectional or a repeated encoding)."
-        )
-    facts.append(f"Values: {MEANINGS[head.meaning][1]}.")
-    if head.per_timestep and "time" in axes and head.meaning in ("distribution", "probability"):
-        facts.append("The activation applies independently at every timestep.")
-    task_text = TASK_TEXT.get(task, task)
-    if loss.name:
-        facts.append(f"Task: {task_text}; confirmed by the compiled loss {loss.name}.")
-    else:
-        facts.append(
-            f"Task (inferred from the architecture; the model is not compiled): {task_text}."
-        )
-    if pattern == "encoder-decoder":
-        facts.append(
-            "Encoder-decoder: the decoder starts from the encoder's final state. These outputs are "
-            "computed with teacher forcing (the decoder reads the true previous token at each step); at "
-            "inference the model must be fed its own previous prediction, one step at a time."
-        )
-    return facts
-
-
-def _kind_facts(kind: str, rnn: RecurrentLayerSpec, direction: str | None) -> list[str]:
-    equals_state = rnn.kind in ("LSTM", "GRU", "SimpleRNN")
-    if kind == "sequence":
-        text = ["The full sequence: one vector per timestep (return_sequences=True)."]
-        if rnn.return_state and equals_state and not rnn.bidirectional:
-            text.append("Its last step output[:, -1, :] equals state_h when no step is masked.")
-        return text
-    if kind == "last_step":
-        text = [
-            "Only the last timestep: the layer's final output after reading the whole sequence."
-        ]
-        if equals_state:
-            text.append(
-                f"For an {rnn.kind} with return_sequences=False this output equals state_h, the final "
-                "hidden state."
-            )
-        return text
-    if kind.endswith("state_c"):
-        return [
-            "The final cell state c_T: the LSTM's long-term memory. It is not squashed and can exceed "
-            "[-1, 1]; it is not an output the next layer would normally see."
-        ]
-    if kind.endswith("state_h") or kind.startswith("state"):
-        text = [f"The final hidden state ({direction} direction)."]
-        if equals_state:
-            same = "the layer's output" if not rnn.return_sequences else "the output's last step"
-            text.append(f"state_h equals {same} for the same direction.")
-        return text
-    return []
-
-
-def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
-    facts = []
-    if rnn.time_distributed:
-        facts.append(
-            "Wrapped in TimeDistributed: the recurrent layer runs independently on every step of axis 1 "
-            f"(an outer sequence); its own time axis is the inner one, of length {rnn.timesteps}."
-        )
-    if rnn.bidirectional:
-        if rnn.merge_mode == "concat" and kind in ("sequence", "last_step"):
-            facts.append(
-                f"Bidirectional concat: the last axis has {2 * rnn.units} values; [:{rnn.units}] is the "
-                f"forward direction, [{rnn.units}:] the backward direction."
-            )
-        elif rnn.merge_mode in ("sum", "ave", "mul") and kind in ("sequence", "last_step"):
-            op = {"sum": "sum", "ave": "average", "mul": "product"}[rnn.merge_mode]
-            facts.append(
-                f"Bidirectional {rnn.merge_mode}: the element-wise {op} of the forward and backward "
-                "directions; the two can no longer be told apart."
-            )
-        elif rnn.merge_mode is None:
-            facts.append(
-                "Bidirectional with merge_mode=None: the two directions are separate tensors."
-            )
-        if kind == "last_step":
-            facts.append(
-                "The backward direction's last step is its state after reading the sequence from the end "
-                "back to step 0."
-            )
-        else:
-            facts.append(
-                "The backward direction's sequence is re-aligned to the input's time order."
-            )
-    if rnn.go_backwards:
-        if kind == "sequence":
-            facts.append(
-                "go_backwards=True: the layer reads the input from the last step to the first and returns "
-                "the sequence in that processing order, reversed: output step 0 belongs to the LAST "
-                "input step. Flip it along time to align it with the input."
-            )
-        else:
-            facts.append(
-                "go_backwards=True: the layer reads the input from the last step to the first, so its "
-                "final state ends on input step 0."
-            )
-    if rnn.masked:
-        if kind == "sequence":
-            zero = rnn.zero_output_for_mask or rnn.bidirectional
-            facts.append(
-                "Masked input: at masked steps the state is carried over unchanged and the output "
-                + (
-                    "is zero (zero_output_for_mask=True; Bidirectional forces this)."
-                    if zero
-                    else "repeats the previous step's output (zero_output_for_mask=False)."
-                )
-            )
-        else:
-            facts.append(
-                "Masked input: masked steps are skipped; the result is the state at the last unmasked step."
-            )
-    if rnn.stateful:
-        facts.append(
-            "stateful=True: the final state of each batch becomes the initial state of the next, so a "
-            "prediction depends on earlier batches; call layer.reset_states() between independent sequences."
-        )
-    if rnn.initial_state_from:
-        facts.append(
-            f"Its initial state comes from {', '.join(repr(n) for n in rnn.initial_state_from)}."
-        )
-    return facts
-
-
-def model_input_main(layer: Any) -> Any:
-    """Exposed for tests: the sequence tensor a recurrent layer reads."""
-    node = layer._inbound_nodes[0] if layer._inbound_nodes else None
-    return main_input(node)
