@@ -64,3 +64,42 @@ def test_trace_reads_a_long_csv_table(files):
     x = table["vibration"].to_numpy("float32").reshape(2, 10, 1)
     hidden = rnnlens.Trace.load(out)["lstm"].hidden
     np.testing.assert_allclose(hidden, model.get_layer("lstm")(x), atol=1e-5)
+
+
+def test_explain_takes_one_vocabulary_per_token_input(tmp_path):
+    from tests.helpers import random_tokens, small_translator
+
+    translator = small_translator()  # source and target vocabularies of 20 ids each
+    translator.save(tmp_path / "translator.keras")
+    source = [f"src{i}" for i in range(20)]
+    target = [f"tgt{i}" for i in range(20)]
+    (tmp_path / "source.txt").write_text("\n".join(source) + "\n")
+    (tmp_path / "target.txt").write_text("\n".join(target) + "\n")
+    encoder_ids, decoder_ids = random_tokens(2, 6, 20, seed=1), random_tokens(2, 5, 20, seed=2)
+    np.savez(tmp_path / "pairs.npz", encoder_tokens=encoder_ids, decoder_tokens=decoder_ids)
+    out = tmp_path / "report.html"
+    args = [
+        "explain",
+        str(tmp_path / "translator.keras"),
+        str(tmp_path / "pairs.npz"),
+        "--vocab",
+        str(tmp_path / "target.txt"),
+        "--input-vocab",
+        f"encoder_tokens={tmp_path / 'source.txt'}",
+        "-n",
+        "1",
+        "--steps",
+        "4",
+        "-o",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert " ".join(source[i] for i in encoder_ids[0]) in page
+    assert " ".join(target[i] for i in decoder_ids[0]) in page
+    bad = runner.invoke(
+        app, [*args[:5], "--input-vocab", "nope=x.txt", "-o", str(tmp_path / "b.html")]
+    )
+    assert bad.exit_code == 1 and "NAME=FILE" in bad.output
+    assert not (tmp_path / "b.html").exists()

@@ -38,6 +38,12 @@ def explain(
     steps: int = typer.Option(32, "--steps", help="Integrated gradients: quadrature points."),
     output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
     vocab: Path | None = typer.Option(None, "--vocab", help="Vocabulary file: one token per line."),
+    input_vocab: list[str] | None = typer.Option(
+        None,
+        "--input-vocab",
+        help="NAME=FILE: the vocabulary of one token input (repeatable), e.g. an encoder-decoder's "
+        "source vocabulary when it differs from --vocab.",
+    ),
     labels: Path | None = typer.Option(None, "--labels", help="Class names: one per line."),
     id_column: str | None = typer.Option(
         None, "--id-column", help="Long tables: sequence id column."
@@ -77,6 +83,7 @@ def explain(
             keras_model,
             dataset,
             out,
+            vocab=_vocabularies(input_vocab, dataset, keras_model),
             samples=parse_samples(samples),
             max_samples=max_samples,
             method=method,
@@ -89,6 +96,26 @@ def explain(
         )
         size = path.stat().st_size / 2**20
         console.print(f"Wrote {path} ({size:.1f} MB)", highlight=False)
+
+
+def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
+    """Per-input vocabularies from ``--input-vocab NAME=FILE``; other token inputs keep ``--vocab``."""
+    if not pairs:
+        return None
+    from rnnlens.data import read_vocab
+    from rnnlens.errors import DataError
+
+    names = [tensor.name for tensor in model.inputs]
+    vocabularies = {name: dataset.vocab for name in names if dataset.vocab is not None}
+    for pair in pairs:
+        name, sep, file = pair.partition("=")
+        if not sep or name not in names:
+            raise DataError(
+                f"Option --input-vocab expects NAME=FILE with NAME one of the model inputs {names}, "
+                f"received {pair!r}."
+            )
+        vocabularies[name] = tuple(read_vocab(file))
+    return vocabularies
 
 
 def parse_samples(text: str) -> list[int] | None:
