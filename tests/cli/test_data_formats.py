@@ -103,3 +103,32 @@ def test_explain_takes_one_vocabulary_per_token_input(tmp_path):
     )
     assert bad.exit_code == 1 and "NAME=FILE" in bad.output
     assert not (tmp_path / "b.html").exists()
+
+
+def test_attribute_on_a_token_file_names_the_words(tmp_path):
+    from tests.helpers import small_sentiment
+
+    small_sentiment().save(tmp_path / "sentiment.keras")  # vocabulary of 50, sequences of 20
+    words = ["<pad>", *[f"word{i}" for i in range(1, 50)]]
+    (tmp_path / "vocab.txt").write_text("\n".join(words) + "\n")
+    (tmp_path / "reviews.txt").write_text("word3 word7 word7 word12\nword40 word2\n")
+    result = runner.invoke(
+        app,
+        [
+            "attribute",
+            str(tmp_path / "sentiment.keras"),
+            str(tmp_path / "reviews.txt"),
+            "--vocab",
+            str(tmp_path / "vocab.txt"),
+            "--top",
+            "4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [
+        line.split() for line in result.output.splitlines() if line.strip().startswith(("0 ", "1 "))
+    ]
+    assert len(rows) == 4
+    for _sample, _token, token_id, _score, text in rows:
+        assert text == words[int(token_id)]
+        assert text != "<pad>"  # padded positions get exactly zero, so never make the top 4

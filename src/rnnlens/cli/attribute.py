@@ -74,6 +74,7 @@ def attribute(
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
         from rnnlens.attribution.registry import method_info
+        from rnnlens.data import read_vocab
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
@@ -116,7 +117,13 @@ def attribute(
             if gap is not None:
                 console.print(f"  completeness gap: max {float(gap.max()):.2e} of |F(x) - F(b)|")
             if top > 0:
-                console.print(item.top_k(top).to_string(index=False), markup=False, highlight=False)
+                table = item.top_k(top)
+                if item.tokens and vocab is not None:
+                    words = read_vocab(vocab)
+                    table["text"] = [
+                        words[i] if 0 <= i < len(words) else "?" for i in table["input"]
+                    ]
+                console.print(table.to_string(index=False), markup=False, highlight=False)
         if out is not None:
             save_results(results, out)
             console.print(f"Wrote {out}", highlight=False)
