@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnnlens.errors import (
     DataError,
+    MemoryBudgetError,
     ModelLoadError,
     OptionError,
     RnnlensError,
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "DataError",
+    "MemoryBudgetError",
     "ModelLoadError",
     "OptionError",
     "RnnlensError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "MemoryBudgetError",
     "ModelLoadError",
     "OptionError",
     "RnnlensError",
@@ -35,6 +36,10 @@ class ShapeError(RnnlensError, ValueError):
 
 class DataError(RnnlensError, ValueError):
     """Data is unreadable, non-numeric, NaN / inf, or inconsistent with its metadata."""
+
+
+class MemoryBudgetError(RnnlensError):
+    """A result would not fit the memory budget the user set; stream it to disk or raise the budget."""
 
 
 class OptionError(RnnlensError, ValueError):

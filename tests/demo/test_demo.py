@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rnnlens import RnnlensError
+from rnnlens import OptionError
 from rnnlens.cli.app import app
 from rnnlens.demo import run_demo
 
@@ -98,7 +98,7 @@ def test_translation_report_reads_both_vocabularies(tmp_path):
 
 
 def test_unknown_example_is_a_clear_error(tmp_path):
-    with pytest.raises(RnnlensError, match="Unknown demo 'weather'"):
+    with pytest.raises(OptionError, match="Unknown demo 'weather'"):
         run_demo("weather", tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rnnlens
-from rnnlens.errors import DataError, RnnlensError, ShapeError
+from rnnlens.errors import DataError, MemoryBudgetError, ShapeError
 from rnnlens.tracing.chunking import WORK_FACTOR, chunk_bounds, chunk_size
 
 
@@ -39,7 +39,7 @@ def test_chunked_trace_equals_one_pass(bi_model, bi_inputs, bi_trace):
 
 
 def test_the_result_must_fit_the_budget(bi_model, bi_inputs):
-    with pytest.raises(RnnlensError, match="trace_to_file"):
+    with pytest.raises(MemoryBudgetError, match="trace_to_file"):
         rnnlens.trace(bi_model, bi_inputs, memory_budget_mb=1e-4)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import OptionError
 
 if TYPE_CHECKING:
     import keras
@@ -221,7 +221,7 @@ def train_example(
     from rnnlens.datasets import seed_models
 
     if name not in EXAMPLES:
-        raise RnnlensError(f"Unknown example {name!r}; choose one of {', '.join(EXAMPLES)}.")
+        raise OptionError(f"Unknown example {name!r}; choose one of {', '.join(EXAMPLES)}.")
     keras.utils.set_random_seed(seed)
     model: Any
     if name == "forecast":

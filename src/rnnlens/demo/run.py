@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnlens.demo.result import DemoResult
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import OptionError
 
 __all__ = ["DEMO_CHOICES", "run_demo"]
 
@@ -40,7 +40,7 @@ def run_demo(
         A :class:`DemoResult` with the report path, the findings and key figures.
 
     Raises:
-        RnnlensError: an unknown example.
+        OptionError: an unknown example.
 
     Example:
         >>> result = run_demo()  # doctest: +SKIP
@@ -48,7 +48,7 @@ def run_demo(
         PosixPath('rnnlens-demo.html')
     """
     if example not in DEMO_CHOICES:
-        raise RnnlensError(f"Unknown demo {example!r}; choose one of {', '.join(DEMO_CHOICES)}.")
+        raise OptionError(f"Unknown demo {example!r}; choose one of {', '.join(DEMO_CHOICES)}.")
     if output is None:
         output = "rnnlens-demo.html" if example == "turbofan" else f"rnnlens-demo-{example}.html"
     path = Path(output)

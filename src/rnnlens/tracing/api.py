@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens import backends
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import MemoryBudgetError
 from rnnlens.tracing.result import Trace
 from rnnlens.tracing.session import Session
 from rnnlens.tracing.storage import TraceFileWriter
@@ -57,7 +57,7 @@ def trace(
         TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity.
         UnsupportedLayerError: the model has no traceable recurrent layer, or ``layers`` names a layer
             that is not recurrent.
-        RnnlensError: the trace would exceed ``memory_budget_mb``.
+        MemoryBudgetError: the trace would exceed ``memory_budget_mb``.
 
     Example:
         >>> result = rnnlens.trace(model, x)  # doctest: +SKIP
@@ -66,7 +66,7 @@ def trace(
     session = Session.open(model, inputs, layers, quantities)
     result_bytes = session.n_samples * session.bytes_per_sample(with_inputs=False)
     if memory_budget_mb is not None and result_bytes > memory_budget_mb * 2**20:
-        raise RnnlensError(
+        raise MemoryBudgetError(
             f"The trace of {session.n_samples} samples would take {result_bytes / 2**20:.0f} MB, more than "
             f"memory_budget_mb={memory_budget_mb}. Stream it to disk with "
             "rnnlens.trace_to_file(model, inputs, 'trace.h5'), keep fewer `quantities` or `layers`, or "
