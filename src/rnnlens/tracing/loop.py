@@ -111,7 +111,7 @@ def _scan_cell(
     output_from_state = masked_output == "first_state" and tracer.state_sizes[0] == tracer.units
 
     def body(carry: tuple[Tensor, ...], xs: Any) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
-        x_t, m_t = xs if mask_tb is not None else (xs, None)
+        x_t, m_t = (xs[..., :-1], xs[..., -1:] > 0.5) if mask_tb is not None else (xs, None)
         previous = carry[:n_states]
         result = tracer.step(x_t, previous)
         states = result.states
@@ -133,7 +133,13 @@ def _scan_cell(
     if layout.has_output:
         init.append(states0[0] if output_from_state else _zeros(states0[0], tracer.units))
     init.extend(_zeros(states0[0], tracer.units) for _ in range(n_gates))
-    xs = (inputs, mask_tb) if mask_tb is not None else inputs
+    # The mask rides along as a last channel: Keras's TensorFlow scan cannot scan two tensors whose time
+    # length is unknown, which it becomes once tf.function relaxes shapes for a second sequence length.
+    xs = (
+        ops.concatenate([inputs, ops.cast(mask_tb, inputs.dtype)], axis=-1)
+        if mask_tb is not None
+        else inputs
+    )
     _, pieces = ops.scan(body, tuple(init), xs)
     return tuple(pieces)
 
