@@ -64,6 +64,9 @@ def test_turbofan_findings_cover_every_stage(turbofan):
     assert "Decoded RUL" in joined  # decode
     assert "forget_gate mean" in joined  # trace
     assert "strongest inputs" in joined and "completeness gap" in joined  # attribution
+    assert "remembers longest" in joined  # units
+    assert "than deleting random cells" in joined  # faithfulness
+    assert turbofan.figures["deletion_random_gap"] > 0  # the IG ranking beats random removal
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["attribution_finding", "output_finding", "trace_findings"]
+__all__ = ["attribution_finding", "memory_finding", "output_finding", "trace_findings"]
 
 
 def output_finding(label: str, spec: Any) -> str:
@@ -53,3 +53,13 @@ def attribution_finding(
             "|F(x) - F(baseline)|."
         )
     return lines
+
+
+def memory_finding(label: str, timescales: Any, unit_name: str = "steps") -> str:
+    """The unit that remembers longest: its mean keep (forget / update) gate and the implied timescale."""
+    longest = timescales.nlargest(1, "timescale").iloc[0]
+    return (
+        f"{label}: unit {int(longest['unit'])} of '{longest['layer']}' remembers longest: mean "
+        f"{longest['keep_gate']} {float(longest['mean_keep']):.2f}, so a stored value fades by 1/e in "
+        f"about {float(longest['timescale']):.0f} {unit_name}."
+    )

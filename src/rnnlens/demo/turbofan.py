@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.demo.findings import attribution_finding, output_finding, trace_findings
+from rnnlens.demo.findings import (
+    attribution_finding,
+    memory_finding,
+    output_finding,
+    trace_findings,
+)
 from rnnlens.demo.merge import merge_reports
 from rnnlens.demo.result import DemoResult
 
@@ -39,9 +44,11 @@ def run_turbofan_demo(
     import rnnlens
     from rnnlens.data import Dataset
     from rnnlens.datasets import load_cmapss_fd001, load_demo_models
+    from rnnlens.quality import deletion_curve
     from rnnlens.report import collect_report
     from rnnlens.report.data import Card, Line, SeriesPlot
     from rnnlens.report.html import write_report
+    from rnnlens.units import memory_timescales
 
     models = load_demo_models()
     data = load_cmapss_fd001(window=models.window, rul_cap=models.rul_cap)
@@ -91,11 +98,24 @@ def run_turbofan_demo(
     trace = rnnlens.trace(models.rul_model, data.x_test[chosen])
     for line in trace_findings("RUL model", trace):
         note(line)
-    attribution = rnnlens.attribute(
+    attribution: Any = rnnlens.attribute(
         models.rul_model, data.x_test[chosen], method="integrated_gradients", n_steps=n_steps
     )
     for line in attribution_finding("RUL model", attribution, data.feature_names, names):
         note(line)
+    note(memory_finding("RUL model", memory_timescales(trace), unit_name="cycles"))
+    curve = deletion_curve(models.rul_model, data.x_test[chosen], attribution, target=0, steps=10)
+    faithfulness = curve.scores()
+    note(
+        "RUL model: deleting the cells IG ranks highest moves the prediction "
+        f"{faithfulness['random_gap']:+.1f} cycles more (AOPC) than deleting random cells: the "
+        "explanation is "
+        + (
+            "more faithful than chance."
+            if faithfulness["random_gap"] > 0
+            else "no better than chance."
+        )
+    )
 
     options = {"n_steps": n_steps}
     rul_report = collect_report(
@@ -149,5 +169,9 @@ def run_turbofan_demo(
         name="turbofan",
         report_path=path,
         findings=tuple(findings),
-        figures={"test_rmse": rmse, "failure_last_cycle_accuracy": last_correct},
+        figures={
+            "test_rmse": rmse,
+            "failure_last_cycle_accuracy": last_correct,
+            "deletion_random_gap": float(faithfulness["random_gap"]),
+        },
     )
