@@ -6,38 +6,9 @@ import numpy as np
 import pytest
 
 from tests.helpers import (
-    random_series,
     random_tokens,
-    small_forecaster,
-    small_sentiment,
     small_translator,
 )
-
-
-@pytest.fixture(scope="session")
-def forecaster():
-    """Seed example 1 (LSTM(8, return_sequences) + Dense(1)), 10 steps x 1 feature."""
-    return small_forecaster()
-
-
-@pytest.fixture(scope="session")
-def series() -> np.ndarray:
-    return random_series(4, 10, 1, seed=1)
-
-
-@pytest.fixture(scope="session")
-def sentiment():
-    """Seed example 2 with Embedding(mask_zero=True): padded tokens are masked."""
-    return small_sentiment(mask_zero=True)
-
-
-@pytest.fixture(scope="session")
-def padded_tokens() -> np.ndarray:
-    """Left-padded token ids ``(3, 20)``: sample i has 2 + 3 i padding tokens."""
-    tokens = random_tokens(3, 20, 50, seed=2)
-    for i in range(3):
-        tokens[i, : 2 + 3 * i] = 0
-    return tokens
 
 
 @pytest.fixture(scope="session")

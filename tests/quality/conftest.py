@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import random_series, random_tokens, small_forecaster, small_sentiment
+from tests.helpers import random_series
 
 
 @pytest.fixture(scope="session")
@@ -50,29 +50,3 @@ def signal_model():
 @pytest.fixture(scope="session")
 def signal_inputs() -> np.ndarray:
     return random_series(5, 6, 3, seed=4)
-
-
-@pytest.fixture(scope="session")
-def forecaster():
-    """Seed example 1 shrunk: LSTM(8, return_sequences) + Dense(1), 10 steps x 1 feature."""
-    return small_forecaster()
-
-
-@pytest.fixture(scope="session")
-def series() -> np.ndarray:
-    return random_series(4, 10, 1, seed=1)
-
-
-@pytest.fixture(scope="session")
-def sentiment():
-    """Seed example 2 shrunk, with Embedding(mask_zero=True)."""
-    return small_sentiment(mask_zero=True)
-
-
-@pytest.fixture(scope="session")
-def padded_tokens() -> np.ndarray:
-    """Left-padded ids (3, 20): sample i has 2 + 3 i padding zeros, so 18, 15 and 12 real tokens."""
-    tokens = random_tokens(3, 20, 50, seed=2)
-    for i in range(3):
-        tokens[i, : 2 + 3 * i] = 0
-    return tokens
