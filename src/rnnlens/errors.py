@@ -11,6 +11,7 @@ __all__ = [
     "MemoryBudgetError",
     "ModelLoadError",
     "OptionError",
+    "OutputError",
     "RnnlensError",
     "ShapeError",
     "TargetError",
@@ -48,3 +49,8 @@ class OptionError(RnnlensError, ValueError):
 
 class TargetError(RnnlensError, ValueError):
     """An attribution or decoding target is out of range or ill-formed."""
+
+
+class OutputError(RnnlensError, OSError):
+    """An output path cannot be written: bad suffix, missing or read-only folder, not a regular file,
+    or the disk filled up while writing (the old file, if any, is left untouched)."""
