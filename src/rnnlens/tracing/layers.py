@@ -107,20 +107,35 @@ def _replay_rnn(
     rnn = plan.rnn
     dtype = rnn.cell.compute_dtype
     sequences = ops.cast(sequences, dtype)
-    states = _initial_states(rnn, plan.tracers, sequences, initial_state, dtype)
-    run = run_direction(
-        list(plan.tracers),
-        list(plan.layouts),
-        sequences,
-        mask,
-        states,
-        go_backwards=bool(rnn.go_backwards),
-        zero_output_for_mask=bool(rnn.zero_output_for_mask) and bool(rnn.return_sequences),
-        masked_output=masked_output,
-    )
+    with autocast_scope(rnn.cell):
+        states = _initial_states(rnn, plan.tracers, sequences, initial_state, dtype)
+        run = run_direction(
+            list(plan.tracers),
+            list(plan.layouts),
+            sequences,
+            mask,
+            states,
+            go_backwards=bool(rnn.go_backwards),
+            zero_output_for_mask=bool(rnn.zero_output_for_mask) and bool(rnn.return_sequences),
+            masked_output=masked_output,
+        )
     sequence = run.output_sequence
     y = sequence if rnn.return_sequences else sequence[:, -1]
     return y, list(run.final_states), run
+
+
+def autocast_scope(cell: Any) -> Any:
+    """Read ``cell``'s weights in its compute dtype, as Keras's ``Layer.__call__`` does.
+
+    Under a mixed policy (``mixed_float16``) the weights are float32 variables while the cell computes in
+    float16; Keras casts every variable it reads inside the call. The tracers read the weights outside any
+    Keras call, so without this scope ``x_t @ kernel`` would mix float16 and float32.
+    """
+    from keras.src.backend import AutocastScope, is_float_dtype
+
+    dtype = cell.compute_dtype
+    mixed = cell.autocast and is_float_dtype(dtype) and dtype != cell.variable_dtype
+    return AutocastScope(dtype if mixed else None)
 
 
 def _initial_states(
