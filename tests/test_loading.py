@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 
 import keras
 import pytest
 
 from rnnlens import ModelLoadError, inspect_model, load_model
+from rnnlens.loading import MAX_CONFIG_BYTES
 from tests.helpers import small_forecaster, small_sentiment
 
 
@@ -130,3 +132,126 @@ def test_sentiment_round_trip(tmp_path):
     small_sentiment().save(path)
     spec = inspect_model(path)
     assert spec.outputs[0].loss == "binary_crossentropy"
+
+
+# --- safe mode is scoped to one load -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lambda_h5_path(tmp_path_factory):
+    x = keras.Input((5, 2))
+    y = keras.layers.Lambda(lambda t: t * 2.0)(keras.layers.LSTM(3)(x))
+    path = tmp_path_factory.mktemp("lambda_h5") / "lambda.h5"
+    keras.Model(x, y).save(path)
+    return path
+
+
+def _process_safe_mode():
+    from keras.src.saving.serialization_lib import in_safe_mode
+
+    return in_safe_mode()
+
+
+def test_unsafe_loading_reads_h5_files(lambda_h5_path):
+    with pytest.warns(UserWarning, match="safe mode OFF"):
+        model = load_model(lambda_h5_path, safe_mode=False)
+    assert any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+
+
+@pytest.mark.parametrize("first", ["keras", "h5"])
+def test_a_safe_load_after_an_unsafe_one_still_refuses_lambda(
+    first, lambda_model_path, lambda_h5_path
+):
+    before = _process_safe_mode()
+    unsafe_path = lambda_model_path if first == "keras" else lambda_h5_path
+    with pytest.warns(UserWarning):
+        load_model(unsafe_path, safe_mode=False)
+    assert _process_safe_mode() == before
+    for path in (lambda_model_path, lambda_h5_path):
+        with pytest.raises(ModelLoadError, match="Lambda layer"):
+            load_model(path)
+
+
+def test_a_failed_unsafe_load_restores_safe_mode(lambda_model_path, lambda_h5_path, monkeypatch):
+    before = _process_safe_mode()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.models, "load_model", broken)
+        with pytest.warns(UserWarning), pytest.raises(ModelLoadError, match="disk went away"):
+            load_model(lambda_h5_path, safe_mode=False)
+    assert _process_safe_mode() == before
+    for path in (lambda_model_path, lambda_h5_path):
+        with pytest.raises(ModelLoadError, match="Lambda layer"):
+            load_model(path)
+
+
+def test_safe_mode_holds_even_if_the_process_turned_it_off(lambda_model_path):
+    keras.config.enable_unsafe_deserialization()
+    try:
+        with pytest.raises(ModelLoadError, match="Lambda layer"):
+            load_model(lambda_model_path)
+    finally:
+        from keras.src.saving import serialization_lib
+
+        serialization_lib.global_state.set_global_attribute("safe_mode_saving", None)
+
+
+# --- resource limits ---------------------------------------------------------------------------
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelLoadError, match="not a regular file"):
+        load_model(fifo)
+
+
+def test_a_device_is_refused_without_reading_it():
+    with pytest.raises(ModelLoadError, match="not a regular file"):
+        load_model("/dev/zero")
+
+
+def test_a_config_that_inflates_beyond_reason_is_refused_before_inflating(saved, tmp_path):
+    bomb = tmp_path / "bomb.keras"
+    with (
+        zipfile.ZipFile(saved["keras"]) as source,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "config.json":
+                data = data[:-1] + b" " * (MAX_CONFIG_BYTES + 1) + data[-1:]
+            target.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(ModelLoadError, match=r"config\.json.*inflates to"):
+        load_model(bomb)
+
+
+def test_an_h5_config_beyond_reason_is_refused(saved, tmp_path):
+    import shutil
+
+    import h5py
+
+    path = tmp_path / "huge.h5"
+    shutil.copy(saved["h5"], path)
+    with h5py.File(path, "a") as handle:
+        handle.attrs["training_config"] = "x" * (MAX_CONFIG_BYTES + 1)
+    with pytest.raises(ModelLoadError, match="training_config is .* bytes"):
+        load_model(path)
+
+
+def test_cli_refuses_a_fifo_model_with_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from rnnlens.cli.app import app
+
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(app, ["describe", str(fifo)])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip().startswith("Error:") and len(result.output.strip().splitlines()) == 1
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,19 +46,7 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
         >>> model = load_model("forecaster.keras")  # doctest: +SKIP
     """
     file = Path(path)
-    if not file.exists():
-        raise ModelLoadError(f"Model file {str(file)!r} does not exist. Check the path.")
-    if file.is_dir():
-        raise ModelLoadError(
-            f"{str(file)!r} is a directory. rnnlens reads `.keras` or `.h5` model files; "
-            "re-save a SavedModel directory with `model.save('model.keras')`."
-        )
-    suffix = file.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise ModelLoadError(
-            f"{str(file)!r} is not a Keras model file: expected a name ending in .keras or .h5, "
-            f"received {suffix or 'no suffix'!r}."
-        )
+    suffix = _check_path(file)
     _check_container(file, suffix)
     if not safe_mode:
         warnings.warn(
@@ -66,12 +57,8 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
     import keras
 
     try:
-        if suffix == ".keras":
+        with _safe_mode_scope(safe_mode):
             model = keras.models.load_model(file, compile=False, safe_mode=safe_mode)
-        else:
-            # Legacy HDF5 has no safe mode; Keras still refuses Lambda bytecode unless asked.
-            with keras.config.enable_unsafe_deserialization() if not safe_mode else _null():
-                model = keras.models.load_model(file, compile=False, safe_mode=safe_mode)
     except ModelLoadError:
         raise
     except Exception as exc:  # Keras raises many types here; each becomes one clear message.
@@ -106,42 +93,135 @@ def saved_loss(model: Any) -> Any:
     return loss
 
 
-class _null:
-    def __enter__(self) -> None:
-        return None
+# A real config is a few hundred kB; a model's weights may be large, but never larger than the file allows.
+MAX_CONFIG_BYTES = 64 * 2**20
+MAX_INFLATION_RATIO = 1000
 
-    def __exit__(self, *args: object) -> None:
-        return None
+
+@contextlib.contextmanager
+def _safe_mode_scope(safe_mode: bool) -> Iterator[None]:
+    """Hold Keras's process-wide safe-mode flag at ``safe_mode`` for one load, and restore it in all cases.
+
+    ``keras.config.enable_unsafe_deserialization()`` flips the flag for the whole process and is not a context
+    manager; Keras's own ``SafeModeScope`` restores the previous value on exit, even when loading fails, so an
+    unsafe load can never leave later (safe) loads unprotected.
+    """
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    with SafeModeScope(safe_mode):
+        yield
+
+
+def _check_path(file: Path) -> str:
+    """Refuse anything but an existing regular file with a model suffix; return the suffix."""
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise ModelLoadError(f"Model file {str(file)!r} does not exist. Check the path.") from None
+    except OSError as exc:
+        raise ModelLoadError(f"Cannot read model file {str(file)!r}: {exc.strerror}.") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ModelLoadError(
+            f"{str(file)!r} is a directory. rnnlens reads `.keras` or `.h5` model files; "
+            "re-save a SavedModel directory with `model.save('model.keras')`."
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelLoadError(
+            f"{str(file)!r} is not a regular file (a device, FIFO or socket); rnnlens reads model files "
+            "only. Save the model to a file first."
+        )
+    suffix = file.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ModelLoadError(
+            f"{str(file)!r} is not a Keras model file: expected a name ending in .keras or .h5, "
+            f"received {suffix or 'no suffix'!r}."
+        )
+    if not os.access(file, os.R_OK):
+        raise ModelLoadError(f"Cannot read model file {str(file)!r}: permission denied.")
+    return suffix
 
 
 def _check_container(file: Path, suffix: str) -> None:
     if suffix == ".keras":
-        if not zipfile.is_zipfile(file):
-            raise ModelLoadError(
-                f"{str(file)!r} is not a valid .keras archive (it is not a zip file): the file is corrupt "
-                "or truncated. Re-save the model with `model.save(...)`."
-            )
-        try:
-            with zipfile.ZipFile(file) as archive:
-                names = set(archive.namelist())
-                bad = archive.testzip()
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise ModelLoadError(f"{str(file)!r} is a corrupt .keras archive ({exc}).") from exc
-        if bad is not None:
-            raise ModelLoadError(
-                f"{str(file)!r} is a corrupt .keras archive: member {bad!r} is damaged."
-            )
-        if "config.json" not in names:
-            raise ModelLoadError(
-                f"{str(file)!r} is a zip file but not a Keras model: it has no config.json."
-            )
+        _check_archive(file)
     else:
-        with open(file, "rb") as handle:
-            signature = handle.read(8)
-        if signature != b"\x89HDF\r\n\x1a\n":
+        _check_hdf5(file)
+
+
+def _check_archive(file: Path) -> None:
+    """A .keras file is a zip: check it is whole and that no member inflates beyond reason, before inflating."""
+    if not zipfile.is_zipfile(file):
+        raise ModelLoadError(
+            f"{str(file)!r} is not a valid .keras archive (it is not a zip file): the file is corrupt "
+            "or truncated. Re-save the model with `model.save(...)`."
+        )
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            _check_member_sizes(file, members)
+            bad = archive.testzip()
+    except ModelLoadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise ModelLoadError(f"{str(file)!r} is a corrupt .keras archive ({exc}).") from exc
+    if bad is not None:
+        raise ModelLoadError(
+            f"{str(file)!r} is a corrupt .keras archive: member {bad!r} is damaged."
+        )
+    if "config.json" not in {member.filename for member in members}:
+        raise ModelLoadError(
+            f"{str(file)!r} is a zip file but not a Keras model: it has no config.json."
+        )
+
+
+def _check_member_sizes(file: Path, members: list[zipfile.ZipInfo]) -> None:
+    # zipfile stops inflating a member at its declared size (and fails the CRC if the data runs on), so the
+    # declared sizes bound the memory a load can take.
+    for member in members:
+        if member.filename.endswith(".json") and member.file_size > MAX_CONFIG_BYTES:
             raise ModelLoadError(
-                f"{str(file)!r} is not an HDF5 file (bad signature): it is corrupt or not a Keras model."
+                f"{str(file)!r}: member {member.filename!r} inflates to {member.file_size:,} bytes, more than "
+                f"the {MAX_CONFIG_BYTES:,} a Keras model config can reasonably need. The file is corrupt "
+                "or hostile; refusing to load it."
             )
+        if member.file_size > 2**20 and member.file_size > MAX_INFLATION_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise ModelLoadError(
+                f"{str(file)!r}: member {member.filename!r} inflates {member.file_size / max(member.compress_size, 1):,.0f}-"
+                f"fold (to {member.file_size:,} bytes), far beyond real model weights. The file is a zip "
+                "bomb or corrupt; refusing to load it."
+            )
+
+
+def _check_hdf5(file: Path) -> None:
+    with open(file, "rb") as handle:
+        signature = handle.read(8)
+    if signature != b"\x89HDF\r\n\x1a\n":
+        raise ModelLoadError(
+            f"{str(file)!r} is not an HDF5 file (bad signature): it is corrupt or not a Keras model."
+        )
+    import h5py
+
+    try:
+        # HDF5 attributes are stored uncompressed, so reading one costs no more memory than the file's
+        # size; the limit spares Keras from parsing a hostile multi-gigabyte JSON config.
+        with h5py.File(file, "r") as handle:
+            for key in ("model_config", "training_config"):
+                if key in handle.attrs:
+                    size = len(handle.attrs[key])
+                    if size > MAX_CONFIG_BYTES:
+                        raise ModelLoadError(
+                            f"{str(file)!r}: its {key} is {size:,} bytes, more than the "
+                            f"{MAX_CONFIG_BYTES:,} a Keras model config can reasonably need. The file is "
+                            "corrupt or hostile; refusing to load it."
+                        )
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # h5py raises OSError, KeyError, RuntimeError... on damaged files
+        raise ModelLoadError(
+            f"{str(file)!r} is a damaged HDF5 file ({_first_line(str(exc))})."
+        ) from exc
 
 
 def _explain_load_failure(file: Path, exc: Exception) -> str:
@@ -188,16 +268,29 @@ def _read_saved_loss(file: Path, suffix: str) -> Any:
 
 
 def _plain_loss(loss: Any) -> Any:
-    """Reduce a serialised loss to a name (or a list / dict of names)."""
+    """Reduce a serialised loss to what inspection reads (or a list / dict of those, one per output).
+
+    A name stays a name. A serialised ``keras.losses.Loss`` keeps its class, its ``name`` and its
+    ``from_logits``: without that flag a linear head trained on logits would read as a regression.
+    """
     if loss is None or isinstance(loss, str):
         return loss
     if isinstance(loss, dict):
         if "class_name" in loss:
-            config = loss.get("config")
-            if isinstance(config, dict) and isinstance(config.get("name"), str):
-                return config["name"]
-            return loss["class_name"]
+            return _loss_essentials(loss)
         return {key: _plain_loss(value) for key, value in loss.items()}
     if isinstance(loss, list | tuple):
         return [_plain_loss(item) for item in loss]
     return str(loss)
+
+
+def _loss_essentials(loss: dict[str, Any]) -> dict[str, Any]:
+    """``{"class_name", "config": {"name", "from_logits"}}`` of a serialised loss; the rest is dropped."""
+    config = loss.get("config")
+    config = config if isinstance(config, dict) else {}
+    kept: dict[str, Any] = {}
+    if isinstance(config.get("name"), str):
+        kept["name"] = config["name"]
+    if "from_logits" in config:
+        kept["from_logits"] = bool(config["from_logits"])
+    return {"class_name": str(loss["class_name"]), "config": kept}

@@ -6,9 +6,10 @@ import typer
 
 from rnnlens.cli import attribute, demo, describe, explain, predict
 from rnnlens.cli import trace as trace_command
-from rnnlens.cli._common import quiet_backend_logs, set_debug
+from rnnlens.cli._common import OneLineErrorsGroup, quiet_backend_logs, set_debug
 
 app = typer.Typer(
+    cls=OneLineErrorsGroup,
     name="rnnlens",
     help="Explain what a Keras recurrent network's output means and why it came out that way.",
     no_args_is_help=True,

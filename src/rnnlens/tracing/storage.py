@@ -7,6 +7,7 @@ larger than memory can be opened as read-only memory maps (``Trace.load(path, mm
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -109,16 +110,19 @@ class TraceFileWriter:
         _suffix(self.path, _H5)
         self._meta = _meta(model, backend, layers)
         self._n_samples = n_samples
-        self._context: Any = None
+        self._stack: contextlib.ExitStack[Any] = contextlib.ExitStack()
         self._file: Any = None
 
     def __enter__(self) -> TraceFileWriter:
         import h5py
 
-        self._context = atomic_path(self.path)
-        tmp = self._context.__enter__()
-        self._file = h5py.File(tmp, "w")
-        self._file.attrs["rnnlens_trace"] = json.dumps(self._meta)
+        # Unwound in reverse: the HDF5 file closes first, and a failure to close it (a full disk) reaches
+        # the atomic write as a failure, so the temporary file is dropped and the target stays as it was.
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(atomic_path(self.path))
+            self._file = stack.enter_context(h5py.File(tmp, "w"))
+            self._file.attrs["rnnlens_trace"] = json.dumps(self._meta)
+            self._stack = stack.pop_all()
         return self
 
     def write(self, start: int, stop: int, parts: Sequence[Mapping[str, np.ndarray]]) -> None:
@@ -134,11 +138,8 @@ class TraceFileWriter:
                 # One contiguous copy at a time: the chunk's other quantities stay views.
                 self._file[key][start:stop] = np.ascontiguousarray(array)
 
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._file.close()
-        finally:
-            self._context.__exit__(*exc)
+    def __exit__(self, *exc: Any) -> bool:
+        return bool(self._stack.__exit__(*exc))
 
 
 def _part_payload(layer: LayerTrace) -> dict[str, np.ndarray]:
