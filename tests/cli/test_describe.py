@@ -82,3 +82,43 @@ def test_import_does_not_pull_in_frameworks():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def logit_model_path(tmp_path_factory):
+    """LSTM -> linear Dense(5) trained with SparseCategoricalCrossentropy(from_logits=True), saved as .h5."""
+    import keras
+
+    x = keras.Input((4, 2))
+    y = keras.layers.Dense(5, name="scores")(keras.layers.LSTM(3, name="lstm")(x))
+    model = keras.Model(x, y)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    path = tmp_path_factory.mktemp("cli") / "logits.h5"
+    model.save(path)
+    return path
+
+
+def test_describe_reads_a_saved_from_logits_loss(logit_model_path):
+    result = runner.invoke(app, ["describe", str(logit_model_path)])
+    assert result.exit_code == 0, result.output
+    assert "Values: logits" in result.output
+    assert "classes=5" in result.output
+    assert "units of the training target" not in result.output
+    assert "Warning" not in result.output
+    data = json.loads(runner.invoke(app, ["describe", str(logit_model_path), "--json"]).output)
+    out = data["outputs"][0]
+    assert out["from_logits"] is True
+    assert out["axes"] == ["batch", "classes"]
+    assert out["head"]["meaning"] == "logits"
+    assert out["warnings"] == []
+
+
+def test_describe_attaches_layer_facts_to_the_layer(logit_model_path):
+    expected = "The LSTM layer 'lstm' (feeding the head) returns only its last step"
+    text = runner.invoke(app, ["describe", str(logit_model_path)]).output
+    assert expected in text
+    assert "this output equals state_h" not in text
+    facts = json.loads(runner.invoke(app, ["describe", str(logit_model_path), "--json"]).output)[
+        "outputs"
+    ][0]["facts"]
+    assert any(fact.startswith(expected) and "equals its state_h" in fact for fact in facts)

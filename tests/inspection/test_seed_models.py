@@ -52,7 +52,11 @@ def test_sentiment_is_a_thresholded_probability_from_the_last_step(sentiment_spe
     assert out.task == "binary_classification"
     assert out.pattern == "many-to-one"
     assert out.causal is None
-    assert any("equals state_h" in fact for fact in out.facts)
+    # The state_h fact is about the LSTM's output under the sigmoid head, not about the probability.
+    assert "The LSTM layer 'lstm' (feeding the head) returns only its last step" in " ".join(
+        out.facts
+    )
+    assert any("that tensor equals its state_h" in fact for fact in out.facts)
     (tokens,) = sentiment_spec.inputs
     assert tokens.tokens and tokens.vocab_size == 1000
     assert tokens.axes == ("batch", "time")

@@ -25,34 +25,23 @@ from rnnlens.errors import ShapeError, TargetError, UnsupportedLayerError
 
 __all__ = ["decode", "head_kind"]
 
-_CLASSIFICATION_BINARY = ("binary_classification", "multilabel_classification")
-_CLASSIFICATION_CATEGORICAL = (
-    "multiclass_classification",
-    "sequence_labelling",
-    "sequence_generation",
-)
-
 
 def head_kind(output: Any) -> tuple[str, str]:
     """``(kind, transform)`` for an :class:`~rnnlens.inspection.OutputSpec`.
 
     ``kind`` is ``binary`` / ``multilabel`` / ``categorical`` / ``regression`` / ``raw``; ``transform`` is
-    what turns the raw output into probabilities: ``none``, ``sigmoid``, ``softmax`` (logits, from the
-    loss's ``from_logits``) or ``exp`` (log_softmax).
+    what turns the raw output into probabilities: ``none``, ``sigmoid`` / ``softmax`` (logits: a real-valued
+    head trained with a ``from_logits=True`` loss, see ``inspect_model``) or ``exp`` (log_softmax).
     """
     meaning = output.head.meaning
     units = output.size or 1
-    if meaning == "probability":
-        return ("binary" if units == 1 else "multilabel"), "none"
-    if meaning == "distribution":
-        return "categorical", "none"
+    if meaning in ("probability", "binary_logits"):
+        transform = "sigmoid" if meaning == "binary_logits" else "none"
+        return ("binary" if units == 1 else "multilabel"), transform
+    if meaning in ("distribution", "logits"):
+        return "categorical", "softmax" if meaning == "logits" else "none"
     if meaning == "log_distribution":
         return "categorical", "exp"
-    if output.from_logits and meaning in ("value", "unknown"):
-        if output.task in _CLASSIFICATION_BINARY:
-            return ("binary" if units == 1 else "multilabel"), "sigmoid"
-        if output.task in _CLASSIFICATION_CATEGORICAL:
-            return "categorical", "softmax"
     if meaning in ("value", "nonnegative_value", "bounded_value"):
         return "regression", "none"
     return "raw", "none"
@@ -170,6 +159,11 @@ def decode(
         )
     raw = _predictions(keras_model, spec, out, inputs, predictions, batch_size)
     meta["notes"] = []
+    if transform in ("sigmoid", "softmax"):
+        meta["notes"].append(
+            f"Output {out.name!r} holds logits (its loss was compiled with from_logits=True): "
+            f"probabilities are the {transform} of the raw values."
+        )
     if kind in ("binary", "multilabel"):
         probs = _transform(raw, transform)
         cut, how = _threshold(threshold, keras_model, spec, out, validation, transform, batch_size)
@@ -290,7 +284,7 @@ def _fmt(shape: tuple[int | None, ...]) -> str:
 def _transform(raw: np.ndarray, transform: str) -> np.ndarray:
     values = np.asarray(raw, dtype=np.float64)
     if transform == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-values))
+        return 0.5 * (1.0 + np.tanh(0.5 * values))  # sigmoid without overflow for large |values|
     if transform == "softmax":
         shifted = np.exp(values - values.max(axis=-1, keepdims=True))
         return shifted / shifted.sum(axis=-1, keepdims=True)

@@ -8,6 +8,7 @@ from rnnlens.errors import UnsupportedLayerError
 from rnnlens.inspection.graph import iter_layers, output_names
 from rnnlens.inspection.outputs import describe_output
 from rnnlens.inspection.recurrent import is_recurrent, recurrent_spec
+from rnnlens.inspection.semantics import loss_names
 from rnnlens.inspection.spec import InputSpec, ModelSpec
 from rnnlens.loading import saved_loss
 
@@ -104,8 +105,6 @@ def build_spec(model: Any) -> ModelSpec:
         recurrent_layers=tuple(layer_specs.values()),
         pattern=pattern,
         task=task,
-        loss=loss
-        if isinstance(loss, str | list | dict | type(None))
-        else getattr(loss, "name", str(loss)),
+        loss=loss_names(loss),
         warnings=warnings,
     )

@@ -50,8 +50,13 @@ def output_facts(
             f"Comes from the {piece} of {rnn.layer_class} {rnn.name!r} ({kind_text}{rnn.units} units)"
             f"{through}."
         )
-        facts.extend(_kind_facts(kind, rnn, direction))
-        facts.extend(_layer_facts(rnn, kind))
+        # Under a head, what is true of the recurrent layer's output is not true of this output: name the
+        # tensor each statement is about.
+        layer = (
+            f"The {rnn.layer_class} layer {rnn.name!r} (feeding the head)" if head.layers else None
+        )
+        facts.extend(_kind_facts(kind, rnn, direction, layer))
+        facts.extend(_layer_facts(rnn, kind, f"layer {rnn.name!r}" if head.layers else None))
     if causal is True and pattern == "encoder-decoder":
         facts.append(
             "Causal in the decoder input: the value at decoder step t depends on decoder tokens 0..t "
@@ -69,7 +74,8 @@ def output_facts(
         facts.append("The activation applies independently at every timestep.")
     task_text = TASK_TEXT.get(task, task)
     if loss.name:
-        facts.append(f"Task: {task_text}; confirmed by the compiled loss {loss.name}.")
+        logits = " (from_logits=True)" if loss.from_logits else ""
+        facts.append(f"Task: {task_text}; confirmed by the compiled loss {loss.name}{logits}.")
     else:
         facts.append(
             f"Task (inferred from the architecture; the model is not compiled): {task_text}."
@@ -83,8 +89,13 @@ def output_facts(
     return facts
 
 
-def _kind_facts(kind: str, rnn: RecurrentLayerSpec, direction: str | None) -> list[str]:
+def _kind_facts(
+    kind: str, rnn: RecurrentLayerSpec, direction: str | None, layer: str | None
+) -> list[str]:
+    """What the recurrent piece is; ``layer`` names the layer when a head sits between it and the output."""
     equals_state = rnn.kind in ("LSTM", "GRU", "SimpleRNN")
+    if layer is not None:
+        return _kind_facts_under_head(kind, rnn, direction, layer, equals_state)
     if kind == "sequence":
         text = ["The full sequence: one vector per timestep (return_sequences=True)."]
         if rnn.return_state and equals_state and not rnn.bidirectional:
@@ -114,7 +125,36 @@ def _kind_facts(kind: str, rnn: RecurrentLayerSpec, direction: str | None) -> li
     return []
 
 
-def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
+def _kind_facts_under_head(
+    kind: str, rnn: RecurrentLayerSpec, direction: str | None, layer: str, equals_state: bool
+) -> list[str]:
+    if kind == "sequence":
+        text = f"{layer} returns the full sequence, one vector per timestep (return_sequences=True)"
+        if rnn.return_state and equals_state and not rnn.bidirectional:
+            text += "; that sequence's last step equals its state_h when no step is masked"
+        return [text + "."]
+    if kind == "last_step":
+        text = f"{layer} returns only its last step, its output after reading the whole sequence"
+        if equals_state:
+            text += "; that tensor equals its state_h, the final hidden state"
+        return [text + "."]
+    if kind.endswith("state_c"):
+        return [
+            f"{layer} passes on its final cell state c_T ({direction} direction), the LSTM's "
+            "long-term memory: not squashed, it can exceed [-1, 1]."
+        ]
+    if kind.endswith("state_h") or kind.startswith("state"):
+        text = f"{layer} passes on its final hidden state ({direction} direction)"
+        if equals_state:
+            same = "its output" if not rnn.return_sequences else "its output's last step"
+            text += f"; that state equals {same} for the same direction"
+        return [text + "."]
+    return []
+
+
+def _layer_facts(rnn: RecurrentLayerSpec, kind: str, layer: str | None) -> list[str]:
+    """Facts from the layer's configuration; under a head (``layer`` given) each names the layer."""
+    named = "the layer" if layer is None else layer
     facts = []
     if rnn.time_distributed:
         facts.append(
@@ -122,15 +162,17 @@ def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
             f"(an outer sequence); its own time axis is the inner one, of length {rnn.timesteps}."
         )
     if rnn.bidirectional:
+        axis = "the last axis" if layer is None else f"the last axis of the output of {layer}"
         if rnn.merge_mode == "concat" and kind in ("sequence", "last_step"):
             facts.append(
-                f"Bidirectional concat: the last axis has {2 * rnn.units} values; [:{rnn.units}] is the "
+                f"Bidirectional concat: {axis} has {2 * rnn.units} values; [:{rnn.units}] is the "
                 f"forward direction, [{rnn.units}:] the backward direction."
             )
         elif rnn.merge_mode in ("sum", "ave", "mul") and kind in ("sequence", "last_step"):
             op = {"sum": "sum", "ave": "average", "mul": "product"}[rnn.merge_mode]
+            what = "" if layer is None else f" (the output of {layer})"
             facts.append(
-                f"Bidirectional {rnn.merge_mode}: the element-wise {op} of the forward and backward "
+                f"Bidirectional {rnn.merge_mode}{what}: the element-wise {op} of the forward and backward "
                 "directions; the two can no longer be told apart."
             )
         elif rnn.merge_mode is None:
@@ -148,21 +190,22 @@ def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
             )
     if rnn.go_backwards:
         if kind == "sequence":
+            also = "" if layer is None else ", and so does step 0 of this output"
             facts.append(
-                "go_backwards=True: the layer reads the input from the last step to the first and returns "
-                "the sequence in that processing order, reversed: output step 0 belongs to the LAST "
-                "input step. Flip it along time to align it with the input."
+                f"go_backwards=True: {named} reads the input from the last step to the first and returns "
+                "its sequence in that processing order, reversed: output step 0 belongs to the LAST "
+                f"input step{also}. Flip it along time to align it with the input."
             )
         else:
             facts.append(
-                "go_backwards=True: the layer reads the input from the last step to the first, so its "
+                f"go_backwards=True: {named} reads the input from the last step to the first, so its "
                 "final state ends on input step 0."
             )
     if rnn.masked:
         if kind == "sequence":
             zero = rnn.zero_output_for_mask or rnn.bidirectional
             facts.append(
-                "Masked input: at masked steps the state is carried over unchanged and the output "
+                f"Masked input: at masked steps {named} carries its state over unchanged and its output "
                 + (
                     "is zero (zero_output_for_mask=True; Bidirectional forces this)."
                     if zero
@@ -171,7 +214,8 @@ def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
             )
         else:
             facts.append(
-                "Masked input: masked steps are skipped; the result is the state at the last unmasked step."
+                f"Masked input: {named} skips masked steps; its result is the state at the last "
+                "unmasked step."
             )
     if rnn.stateful:
         facts.append(
@@ -180,6 +224,7 @@ def _layer_facts(rnn: RecurrentLayerSpec, kind: str) -> list[str]:
         )
     if rnn.initial_state_from:
         facts.append(
-            f"Its initial state comes from {', '.join(repr(n) for n in rnn.initial_state_from)}."
+            f"The initial state of {named} comes from "
+            f"{', '.join(repr(n) for n in rnn.initial_state_from)}."
         )
     return facts

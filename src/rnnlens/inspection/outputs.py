@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rnnlens.inspection.facts import output_facts
@@ -20,6 +20,7 @@ from rnnlens.inspection.semantics import (
     consistency_warnings,
     infer_task,
     loss_for_output,
+    meaning_with_loss,
 )
 from rnnlens.inspection.spec import HeadSpec, OutputSpec, RecurrentLayerSpec
 
@@ -149,7 +150,9 @@ def _axes(shape: tuple[int | None, ...], meaning: str) -> tuple[str, ...]:
     last = {
         "distribution": "classes",
         "log_distribution": "classes",
+        "logits": "classes",
         "probability": "labels",
+        "binary_logits": "labels",
         "hidden_state": "units",
     }.get(meaning, "targets")
     if len(shape) == 1:
@@ -204,7 +207,11 @@ def describe_output(
     shape = tuple(tensor.shape)
     source = _find_source(tensor)
     sequence_guess = len(shape) >= 3
+    info = loss_for_output(loss, index, name, len(model.outputs))
     head = _head_spec(source.head, per_timestep=sequence_guess)
+    meaning = meaning_with_loss(head.meaning, info)
+    if meaning != head.meaning:
+        head = replace(head, meaning=meaning, range=MEANINGS[meaning][0])
     has_rnn = any(is_recurrent(found.layer) for found in ancestors(tensor))
     rnn_spec = layer_specs.get(source.rnn.layer.name) if source.rnn is not None else None
     if source.rnn is not None and rnn_spec is None:
@@ -219,7 +226,6 @@ def describe_output(
     axes = _axes(shape, head.meaning)
     is_sequence = "time" in axes
     pattern = _pattern(tensor, is_sequence, has_rnn)
-    info = loss_for_output(loss, index, name, len(model.outputs))
     task = infer_task(head.meaning, shape[-1] if shape else None, is_sequence, pattern, info)
     warnings = consistency_warnings(
         head.meaning, head.activation, shape[-1] if shape else None, info

@@ -11,6 +11,8 @@ __all__ = [
     "consistency_warnings",
     "infer_task",
     "loss_info",
+    "loss_names",
+    "meaning_with_loss",
 ]
 
 # meaning -> (value range, plain-language reading)
@@ -27,6 +29,16 @@ MEANINGS: dict[str, tuple[tuple[float | None, float | None], str]] = {
     "log_distribution": (
         (None, 0.0),
         "log_softmax: log-probabilities over the classes along the last axis (exp sums to 1)",
+    ),
+    "logits": (
+        (None, None),
+        "logits: unnormalised scores over the classes along the last axis (the loss was compiled with "
+        "from_logits=True); softmax turns them into a probability distribution",
+    ),
+    "binary_logits": (
+        (None, None),
+        "logits: one unnormalised score per label (the loss was compiled with from_logits=True); "
+        "sigmoid turns each into an independent probability in [0, 1]",
     ),
     "value": ((None, None), "linear: an unbounded value in the units of the training target"),
     "nonnegative_value": (
@@ -163,6 +175,17 @@ def loss_info(loss: Any) -> LossInfo:
     return LossInfo(_canonical(str(name)), from_logits)
 
 
+def loss_names(loss: Any) -> Any:
+    """A compiled loss as plain names for display and JSON: one name, or a list / dict of names."""
+    if loss is None:
+        return None
+    if isinstance(loss, dict) and "class_name" not in loss:
+        return {str(key): loss_names(value) for key, value in loss.items()}
+    if isinstance(loss, list | tuple):
+        return [loss_names(item) for item in loss]
+    return loss if isinstance(loss, str) else loss_info(loss).name
+
+
 def loss_for_output(loss: Any, index: int, name: str, n_outputs: int) -> LossInfo:
     """The loss that applies to output ``index`` named ``name``, for single, list and dict losses."""
     if isinstance(loss, dict) and "class_name" not in loss:
@@ -175,6 +198,18 @@ def loss_for_output(loss: Any, index: int, name: str, n_outputs: int) -> LossInf
 def _canonical(name: str) -> str:
     key = name.lower().replace("_", "").replace(" ", "")
     return _LOSS_ALIASES.get(key, name.lower())
+
+
+# Heads whose values are any real number: under a from_logits=True cross-entropy they are logits.
+_LOGIT_CANDIDATES = ("value", "nonnegative_value", "bounded_value", "unknown")
+
+
+def meaning_with_loss(meaning: str, loss: LossInfo) -> str:
+    """The head's meaning once the loss is known: a real-valued head trained with a from-logits
+    cross-entropy outputs logits (``logits`` for softmax losses, ``binary_logits`` for sigmoid ones)."""
+    if meaning not in _LOGIT_CANDIDATES or not loss.from_logits or loss.name not in CROSS_ENTROPY:
+        return meaning
+    return "binary_logits" if loss.name in BINARY_LOSSES else "logits"
 
 
 def infer_task(meaning: str, size: int | None, sequence: bool, pattern: str, loss: LossInfo) -> str:
@@ -191,6 +226,8 @@ def infer_task(meaning: str, size: int | None, sequence: bool, pattern: str, los
             "probability": "binary",
             "distribution": "categorical",
             "log_distribution": "categorical",
+            "logits": "categorical",
+            "binary_logits": "binary",
             "value": "regression",
             "nonnegative_value": "regression",
             "bounded_value": "regression",
