@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,36 +11,152 @@ import numpy as np
 
 from rnnlens.errors import DataError, ShapeError
 
-__all__ = ["as_input_list", "check_array", "embedding_vocab_sizes", "prepare_inputs"]
+__all__ = [
+    "as_input_list",
+    "check_array",
+    "check_not_empty",
+    "embedding_vocab_sizes",
+    "input_names",
+    "prepare_inputs",
+    "to_numeric_array",
+]
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+def input_names(model: Any) -> list[str]:
+    """The names of ``model.inputs``, in order (without the ``:0`` suffix some backends add)."""
+    return [tensor.name.split(":")[0] for tensor in model.inputs]
 
 
 def as_input_list(model: Any, inputs: Any) -> list[Any]:
-    """Arrange ``inputs`` (array, list or dict by input name) in the order of ``model.inputs``."""
-    names = [tensor.name.split(":")[0] for tensor in model.inputs]
+    """Arrange ``inputs`` (array, list or dict by input name) in the order of ``model.inputs``.
+
+    Each entry comes back as an object with a ``shape`` of rank >= 1: arrays and tensors unchanged, nested
+    lists converted to NumPy arrays. A :class:`rnnlens.data.Dataset` is arranged by input name.
+
+    Raises:
+        DataError: ``inputs`` (or one of its entries) is not array-like (``None``, a ``str``, a set, ...),
+            or a nested list is ragged.
+        ShapeError: the number of arrays or the dict keys do not match the model's inputs, or an entry is a
+            scalar (0-d).
+    """
+    names = input_names(model)
     n_inputs = len(names)
+    from rnnlens.data.dataset import Dataset
+
+    if isinstance(inputs, Dataset):
+        inputs = inputs.arrange(model)
+    if inputs is None or isinstance(inputs, str | bytes | os.PathLike):
+        hint = (
+            " To read a data file, use `rnnlens.load_data(path, model)` first."
+            if isinstance(inputs, str | os.PathLike)
+            else ""
+        )
+        raise DataError(
+            f"Argument `inputs` must be an array {_axes_hint(model)}, a list with one array per model "
+            f"input or a dict keyed by input name; received {_describe(inputs)}.{hint}"
+        )
     if isinstance(inputs, Mapping):
         missing = [name for name in names if name not in inputs]
-        if missing:
-            raise ShapeError(
-                f"Argument `inputs` is a dict but lacks model input(s) {missing}; "
-                f"expected keys {names}, received {sorted(inputs)}."
+        unknown = [key for key in inputs if key not in names]
+        if missing or unknown:
+            problem = (
+                f"lacks model input(s) {missing}" if missing else f"has unknown key(s) {unknown}"
             )
-        return [inputs[name] for name in names]
-    if isinstance(inputs, list | tuple):
+            raise ShapeError(
+                f"Argument `inputs` is a dict but {problem}; expected exactly the keys {names}, "
+                f"received {[str(key) for key in inputs]}."
+            )
+        values = [inputs[name] for name in names]
+    elif isinstance(inputs, list | tuple):
+        if not inputs:
+            raise ShapeError(
+                f"Argument `inputs` is an empty {type(inputs).__name__}; pass at least one sample, "
+                f"shaped {_axes_hint(model)}."
+            )
         if n_inputs == 1 and len(inputs) != 1:
-            return [inputs]
-        if len(inputs) != n_inputs:
+            values = [inputs]
+        elif len(inputs) != n_inputs:
             raise ShapeError(
                 f"The model has {n_inputs} input(s) {names}, but `inputs` holds {len(inputs)} arrays. "
                 "Pass one array per model input, in order, or a dict keyed by input name."
             )
-        return list(inputs)
-    if n_inputs != 1:
+        else:
+            values = list(inputs)
+    elif n_inputs != 1:
         raise ShapeError(
             f"The model has {n_inputs} inputs {names}; pass a list of {n_inputs} arrays or a dict keyed "
             "by input name, not a single array."
         )
-    return [inputs]
+    else:
+        values = [inputs]
+    return [_array_like(value, name) for value, name in zip(values, names, strict=True)]
+
+
+def to_numeric_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers (or booleans) in native byte order, rank >= 1.
+
+    Big-endian arrays are converted to native order (exact). Everything that cannot be converted without
+    loss or guessing is refused: complex numbers (the imaginary part would be dropped), ``float128`` /
+    ``longdouble`` (Keras has no such dtype), strings, objects, dates, structured records, ragged lists.
+
+    Raises:
+        DataError: the value is not a numeric array (see above).
+        ShapeError: the value is a scalar (0-d).
+    """
+    array = _asarray(value, name)
+    if array.ndim == 0:
+        raise ShapeError(
+            f"Input {name!r} is a scalar (0-d, value {_short(array)}); expected an array with a batch "
+            "axis first, such as (batch, time, features). Wrap a single sample as `x[None]`."
+        )
+    kind = array.dtype.kind
+    if kind == "c":
+        raise DataError(
+            f"Input {name!r} is complex ({array.dtype}); rnnlens will not drop the imaginary part. "
+            "Pass real values, e.g. `x.real`, or the real and imaginary parts as two features."
+        )
+    if kind not in "biuf":
+        raise DataError(
+            f"Input {name!r} must be numeric, received dtype {array.dtype}. Convert text or mixed "
+            "columns to numbers first (token files: pass a vocabulary)."
+        )
+    if kind == "f" and array.dtype.itemsize > 8:
+        raise DataError(
+            f"Input {name!r} has dtype {array.dtype} (long double), which Keras cannot take. Convert it "
+            "first: `x.astype('float64')` or `x.astype('float32')`."
+        )
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))  # byte order only: exact
+    return array
+
+
+def check_not_empty(
+    array: np.ndarray, name: str, expected_shape: Sequence[int | None] | None = None
+) -> None:
+    """Refuse an array with 0 samples or any other axis of size 0 (0 time steps, 0 features).
+
+    Every entry point refuses these the same way, whether or not a model is known: the message names the
+    axis and says what to pass (and, given ``expected_shape``, the size the model takes).
+
+    Raises:
+        ShapeError: some axis has size 0.
+    """
+    if array.size:
+        return
+    axis = next(i for i, size in enumerate(array.shape) if size == 0)
+    if axis == 0:
+        raise ShapeError(
+            f"Input {name!r} holds 0 samples (shape {array.shape}); pass at least one sample."
+        )
+    role = {1: "time steps", 2: "features"}.get(axis, f"entries on axis {axis}")
+    want = None if expected_shape is None else tuple(expected_shape)[axis]
+    takes = f" (the model takes {want})" if want is not None else ""
+    raise ShapeError(
+        f"Input {name!r} has 0 {role} (shape {array.shape}); pass sequences of at least one step "
+        f"with at least one feature{takes}."
+    )
 
 
 def check_array(
@@ -48,8 +166,13 @@ def check_array(
     name: str,
     integer: bool = False,
     vocab_size: int | None = None,
+    dtype: str = "float32",
 ) -> np.ndarray:
-    """Return ``value`` as a NumPy array after checking rank, fixed sizes, dtype and finiteness.
+    """Return ``value`` as a NumPy array after checking type, rank, sizes, dtype and finiteness.
+
+    Feature inputs come back in ``dtype`` (float32 by default); integers and booleans become 0.0 / 1.0
+    style floats, as Keras would cast them. Token inputs come back as int32; booleans are refused there
+    (a token id is not a truth value).
 
     Args:
         value: the user's array-like, shape ``(batch, ...)``.
@@ -57,22 +180,14 @@ def check_array(
         name: how to call this input in messages.
         integer: the input holds token ids (it feeds an ``Embedding``).
         vocab_size: token ids must lie in ``[0, vocab_size)``.
+        dtype: the float dtype of feature inputs (the model input's dtype).
 
     Raises:
-        ShapeError: wrong rank or wrong size on a fixed axis.
-        DataError: non-numeric values, NaN / inf, or token ids that are not valid integers.
+        ShapeError: a scalar, wrong rank, wrong size on a fixed axis, or an axis of size 0.
+        DataError: non-numeric, complex or long-double values, ragged lists, NaN / inf, values beyond
+            the float range, or token ids that are not valid integers.
     """
-    try:
-        array = np.asarray(value)
-    except Exception as exc:
-        raise DataError(f"Input {name!r} could not be read as an array: {exc}.") from exc
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
-        raise DataError(
-            f"Input {name!r} must be numeric, received dtype {array.dtype}. Convert text or mixed "
-            "columns to numbers first (token files: pass a vocabulary)."
-        )
+    array = to_numeric_array(value, name)
     expected = tuple(expected_shape)
     if array.ndim != len(expected):
         axes = "(batch, time, features)" if len(expected) == 3 else "(batch, time)"
@@ -83,37 +198,34 @@ def check_array(
             f"Input {name!r} must have rank {len(expected)} {axes if len(expected) in (2, 3) else ''}"
             f" matching the model's input shape {_fmt(expected)}, received shape {array.shape}.{hint}"
         )
+    check_not_empty(array, name, expected)
     for axis, (want, got) in enumerate(zip(expected, array.shape, strict=True)):
         if want is not None and want != got:
-            role = (
-                {1: "time", 2: "feature"}.get(axis, f"axis {axis}")
-                if len(expected) == 3
-                else f"axis {axis}"
-            )
+            role = {1: "time axis", 2: "feature axis"}.get(axis, f"axis {axis}")
             raise ShapeError(
-                f"Input {name!r} has {got} on its {role} axis but the model expects {want} "
+                f"Input {name!r} has {got} on its {role} but the model expects {want} "
                 f"(model input shape {_fmt(expected)}, received {array.shape})."
             )
-    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise DataError(
             f"Input {name!r} contains NaN or inf (first at index {tuple(int(i) for i in bad)}). "
             "Impute or drop those values before explaining the model."
         )
     if integer:
-        if np.issubdtype(array.dtype, np.floating):
-            if not np.all(np.equal(np.mod(array, 1), 0)):
-                raise DataError(
-                    f"Input {name!r} feeds an Embedding and must hold integer token ids."
-                )
-            array = array.astype(np.int64)
-        if vocab_size is not None and array.size and (array.min() < 0 or array.max() >= vocab_size):
-            raise DataError(
-                f"Input {name!r} holds token ids outside [0, {vocab_size}): min {int(array.min())}, "
-                f"max {int(array.max())}. Map unknown tokens to an out-of-vocabulary id."
-            )
-        return array.astype(np.int32)
-    return array.astype(np.float32) if not np.issubdtype(array.dtype, np.floating) else array
+        return _token_ids(array, name, vocab_size)
+    target = np.dtype(dtype if dtype in _FLOAT_DTYPES else "float32")
+    if array.dtype == target:
+        return array
+    with np.errstate(over="ignore"):  # overflow is detected just below, with a clearer message
+        converted = array.astype(target)
+    if not np.all(np.isfinite(converted)):
+        peak = float(np.max(np.abs(array.astype(np.float64))))
+        raise DataError(
+            f"Input {name!r} holds values beyond the range of {target} (largest magnitude {peak:.3g}); "
+            "rescale the inputs as the model was trained."
+        )
+    return converted
 
 
 def embedding_vocab_sizes(model: Any) -> dict[str, int]:
@@ -146,8 +258,12 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
         inputs: an array ``(batch, time, features)`` / ``(batch, time)`` for token models, a list with one
             array per input, or a dict keyed by input name.
 
+    Returns:
+        One array per model input: float32 (the input's float dtype) for features, int32 for token ids.
+
     Raises:
-        ShapeError, DataError: see :func:`check_array`.
+        ShapeError, DataError: see :func:`as_input_list` and :func:`check_array`; also inputs that
+            disagree on the number of samples.
     """
     arrays = as_input_list(model, inputs)
     vocab = embedding_vocab_sizes(model)
@@ -157,7 +273,12 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
         name = tensor.name.split(":")[0]
         is_tokens = name in vocab or "int" in str(tensor.dtype)
         array = check_array(
-            value, tensor.shape, name=name, integer=is_tokens, vocab_size=vocab.get(name)
+            value,
+            tensor.shape,
+            name=name,
+            integer=is_tokens,
+            vocab_size=vocab.get(name),
+            dtype=str(tensor.dtype),
         )
         if batch is not None and array.shape[0] != batch:
             raise ShapeError(
@@ -184,6 +305,86 @@ def _first_layer(model: Any) -> Any:
         return None
     first = layers[0]
     return _first_layer(first) if hasattr(first, "layers") else first
+
+
+def _token_ids(array: np.ndarray, name: str, vocab_size: int | None) -> np.ndarray:
+    """Token ids as int32, refusing booleans, fractions and ids outside ``[0, vocab_size)`` (or int32)."""
+    if array.dtype.kind == "b":
+        raise DataError(
+            f"Input {name!r} feeds an Embedding and must hold integer token ids, received booleans."
+        )
+    if array.dtype.kind == "f" and not np.all(np.equal(np.mod(array, 1), 0)):
+        raise DataError(f"Input {name!r} feeds an Embedding and must hold integer token ids.")
+    low, high = array.min(), array.max()
+    limit = vocab_size if vocab_size is not None else 2**31
+    if vocab_size is not None and (low < 0 or high >= vocab_size):
+        raise DataError(
+            f"Input {name!r} holds token ids outside [0, {vocab_size}): min {int(low)}, "
+            f"max {int(high)}. Map unknown tokens to an out-of-vocabulary id."
+        )
+    if low < -(2**31) or high >= limit:
+        raise DataError(
+            f"Input {name!r} holds token ids outside the int32 range: min {int(low)}, max {int(high)}."
+        )
+    return array.astype(np.int32)
+
+
+def _asarray(value: Any, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value)
+    except ValueError as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise DataError(
+                f"Input {name!r} is ragged: its nested lists have different lengths, so it is not an "
+                "array. Pad the sequences to one length first (keras.utils.pad_sequences)."
+            ) from None
+        raise DataError(f"Input {name!r} could not be read as an array: {exc}.") from None
+    except Exception as exc:  # objects whose __array__ fails (tensors on other devices, ...)
+        raise DataError(
+            f"Input {name!r} could not be read as an array ({type(exc).__name__}: {exc})."
+        ) from None
+
+
+def _array_like(value: Any, name: str) -> Any:
+    """``value`` unchanged when it has a shape of rank >= 1; a nested list as a NumPy array; else refused."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        if len(value.shape) == 0:
+            raise ShapeError(
+                f"Input {name!r} is a scalar (0-d); expected an array with a batch axis first, such as "
+                "(batch, time, features). Wrap a single sample as `x[None]`."
+            )
+        return value
+    if isinstance(value, numbers.Number | np.generic):
+        raise ShapeError(
+            f"Input {name!r} is a single number ({value!r}); expected an array with a batch axis first, "
+            "such as (batch, time, features)."
+        )
+    if isinstance(value, list | tuple) or hasattr(value, "__array__"):
+        return to_numeric_array(value, name)
+    raise DataError(
+        f"Input {name!r} must be an array (NumPy array, tensor or nested list), received "
+        f"{_describe(value)}."
+    )
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+def _short(array: np.ndarray) -> str:
+    text = repr(array.item()) if array.dtype.kind in "biufc" else str(array.dtype)
+    return text[:40]
+
+
+def _axes_hint(model: Any) -> str:
+    try:
+        shapes = [tuple(tensor.shape) for tensor in model.inputs]
+    except Exception:
+        return "(batch, time, features)"
+    return " / ".join(_fmt(shape) for shape in shapes)
 
 
 def _fmt(shape: Sequence[int | None]) -> str:

@@ -91,3 +91,90 @@ def test_labels_file(tmp_path):
     (tmp_path / "dup.txt").write_text("cat\ncat\n")
     with pytest.raises(DataError, match="class name 'cat' appears twice"):
         read_labels(tmp_path / "dup.txt")
+
+
+def test_scalar_npy_is_a_shape_error(tmp_path, forecaster_3):
+    np.save(tmp_path / "s.npy", np.float32(3))
+    for model in (None, forecaster_3):
+        with pytest.raises(
+            ShapeError, match=r"scalar \(0-d\); expected an array with a batch axis"
+        ):
+            load_data(tmp_path / "s.npy", model)
+
+
+@pytest.mark.parametrize(
+    ("shape", "pattern"),
+    [((0, 10, 3), "holds 0 samples"), ((2, 0, 3), "has 0 time steps"), ((2, 10, 0), "0 features")],
+)
+def test_empty_axes_are_refused_with_or_without_a_model(tmp_path, forecaster_3, shape, pattern):
+    """The same mistake gives the same error class whether or not a model is known."""
+    np.save(tmp_path / "e.npy", np.zeros(shape, "float32"))
+    np.savez(tmp_path / "e.npz", x=np.zeros(shape, "float32"))
+    for name in ("e.npy", "e.npz"):
+        with pytest.raises(ShapeError, match=pattern):
+            load_data(tmp_path / name)
+        with pytest.raises(ShapeError, match=pattern if shape[1] else "0 time steps"):
+            load_data(tmp_path / name, forecaster_3)
+
+
+def test_big_endian_npy_is_read_exactly(tmp_path, forecaster_3):
+    x = np.random.default_rng(0).normal(size=(2, 10, 3))
+    np.save(tmp_path / "be.npy", x.astype(">f8"))
+    for model in (None, forecaster_3):
+        (array,) = load_data(tmp_path / "be.npy", model).inputs.values()
+        assert array.dtype.isnative
+        np.testing.assert_array_equal(array, x if model is None else x.astype("float32"))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "pattern"),
+    [("complex64", "is complex"), ("U3", "must be numeric"), ("M8[s]", "must be numeric")],
+)
+def test_complex_and_non_numeric_npy_are_refused_without_a_model(tmp_path, dtype, pattern):
+    np.save(tmp_path / "c.npy", np.zeros((2, 4, 1), dtype))
+    with pytest.raises(DataError, match=pattern):
+        load_data(tmp_path / "c.npy")
+
+
+def test_damaged_npy_files(tmp_path):
+    np.save(tmp_path / "x.npy", np.ones((3, 10, 1), "float32"))
+    data = (tmp_path / "x.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(data[:-7])
+    with pytest.raises(
+        DataError, match=r"cut.npy is truncated: .*shape \(3, 10, 1\) \(120 bytes\)"
+    ):
+        load_data(tmp_path / "cut.npy")
+    (tmp_path / "head.npy").write_bytes(data[:20])
+    with pytest.raises(DataError, match="head.npy has a damaged .npy header"):
+        load_data(tmp_path / "head.npy")
+    (tmp_path / "empty.npy").write_bytes(b"")
+    with pytest.raises(DataError, match=r"empty.npy is empty \(0 bytes\)"):
+        load_data(tmp_path / "empty.npy")
+    (tmp_path / "text.npy").write_text("1,2,3\n")
+    with pytest.raises(DataError, match="text.npy is not NumPy data"):
+        load_data(tmp_path / "text.npy")
+
+
+def test_damaged_npz_files(tmp_path):
+    np.savez_compressed(tmp_path / "a.npz", x=np.ones((3, 10, 1)))
+    data = (tmp_path / "a.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="cut.npz is damaged"):
+        load_data(tmp_path / "cut.npz")
+    start = data.index(b"x.npy") + 20  # inside the compressed member, past its local header
+    flipped = data[:start] + bytes(b ^ 0xFF for b in data[start : start + 8]) + data[start + 8 :]
+    (tmp_path / "crc.npz").write_bytes(flipped)
+    with pytest.raises(DataError, match="crc.npz: array 'x' is damaged"):
+        load_data(tmp_path / "crc.npz")
+    (tmp_path / "a.npy").write_bytes(data)
+    with pytest.raises(DataError, match="a.npy is an .npz archive"):
+        load_data(tmp_path / "a.npy")
+
+
+def test_npz_without_arrays_or_with_scalar_metadata(tmp_path):
+    np.savez(tmp_path / "none.npz")
+    with pytest.raises(ShapeError, match=r"none.npz holds only metadata arrays \[\]"):
+        load_data(tmp_path / "none.npz")
+    np.savez(tmp_path / "ids.npz", x=np.ones((3, 4, 1)), sequence_ids=np.array(7))
+    with pytest.raises(ShapeError, match=r"field `sequence_ids` is a scalar"):
+        load_data(tmp_path / "ids.npz")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rnnlens.data import load_data, read_table, table_to_dataset
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.errors import DataError, OptionError, ShapeError
 
 
 def long_table(lengths=(12, 15), seed=0) -> pd.DataFrame:
@@ -158,3 +158,51 @@ def test_unreadable_and_empty_files(tmp_path):
     (tmp_path / "two.csv").write_text("t,v\n0,1\n")
     with pytest.raises(DataError, match="needs a sequence id column"):
         load_data(tmp_path / "two.csv")
+
+
+def test_truncated_and_damaged_parquet(tmp_path):
+    long_table().to_parquet(tmp_path / "s.parquet")
+    data = (tmp_path / "s.parquet").read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="Could not read cut.parquet as a table"):
+        load_data(tmp_path / "cut.parquet")
+    (tmp_path / "zero.parquet").write_bytes(b"")
+    with pytest.raises(DataError, match="Could not read zero.parquet"):
+        load_data(tmp_path / "zero.parquet")
+
+
+def test_a_column_plays_one_role(tmp_path):
+    long_table().to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(DataError, match=r"Feature column\(s\) \['unit'\] in s.csv are also the id"):
+        load_data(tmp_path / "s.csv", feature_names=["unit", "temp"])
+    with pytest.raises(OptionError, match="`feature_names` must be a list of column names"):
+        load_data(tmp_path / "s.csv", feature_names="temp")
+
+
+@pytest.mark.parametrize("option", ["id_column", "time_column"])
+def test_absent_id_or_time_column_is_named(tmp_path, option):
+    long_table().to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(DataError, match=r"Column 'nope' \(--.*-column.*its columns are \['unit'"):
+        load_data(tmp_path / "s.parquet", **{option: "nope"})
+
+
+def test_values_beyond_float32_are_refused_by_row(tmp_path):
+    (tmp_path / "s.csv").write_text("id,t,a\n1,0,1.5\n1,1,1e300\n")
+    with pytest.raises(
+        DataError, match=r"Column 'a' in s.csv holds 1e\+300 at row 1 \(line 3.*float32 range"
+    ):
+        load_data(tmp_path / "s.csv")
+
+
+def test_id_cells_that_are_lists_are_refused(tmp_path):
+    frame = pd.DataFrame({"id": [[1], [1]], "t": [0, 1], "a": [1.0, 2.0]})
+    frame.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(DataError, match="Id column 'id' in s.parquet must hold one plain value"):
+        load_data(tmp_path / "s.parquet")
+
+
+@pytest.mark.parametrize("pad_value", ["x", float("nan"), None])
+def test_pad_value_must_be_a_finite_number(tmp_path, pad_value):
+    long_table(lengths=(3, 4)).to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(OptionError, match="`pad_value` must be a finite number"):
+        load_data(tmp_path / "s.csv", window=5, padding="pre", pad_value=pad_value)

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from rnnlens.data import encode_token_lines, load_data, read_vocab
-from rnnlens.errors import DataError
+from rnnlens.data import encode_token_lines, load_data, read_labels, read_vocab
+from rnnlens.errors import DataError, OptionError
 
 VOCAB = ["", "[UNK]", "the", "movie", "was", "great", "awful", "plot"]
 
@@ -57,7 +57,8 @@ def test_ids_beyond_the_embedding_are_refused(tmp_path, sentiment):
         load_data(path, sentiment)
     big = [f"t{i}" for i in range(60)]
     with pytest.raises(
-        DataError, match="vocabulary has 60 tokens but the model's Embedding accepts ids below 50"
+        DataError,
+        match=r"`vocab` has 60 tokens but the model's Embedding has input_dim=50: tokens 50..59",
     ):
         load_data(path, sentiment, vocab=big)
 
@@ -106,3 +107,55 @@ def test_token_file_for_a_feature_model_is_refused(tmp_path, forecaster_3):
         DataError, match="A token file .* feeds an Embedding, but the model's input"
     ):
         load_data(path, forecaster_3)
+
+
+def test_vocabulary_larger_than_the_embedding_is_refused_everywhere(tmp_path, sentiment):
+    big = "\n".join(f"t{i}" for i in range(51)) + "\n"
+    (tmp_path / "vocab.txt").write_text(big)
+    with pytest.raises(DataError, match="vocab.txt has 51 tokens but .* input_dim=50"):
+        read_vocab(tmp_path / "vocab.txt", vocab_size=50)
+    assert len(read_vocab(tmp_path / "vocab.txt", vocab_size=51)) == 51
+    # An .npz carrying its own vocabulary, read for the model.
+    np.savez(
+        tmp_path / "d.npz",
+        tokens=np.ones((2, 20), "int32"),
+        vocab=np.array([f"t{i}" for i in range(51)]),
+    )
+    with pytest.raises(DataError, match="d.npz: vocab has 51 tokens .* input_dim=50"):
+        load_data(tmp_path / "d.npz", sentiment)
+    # A vocabulary file with a token file.
+    (tmp_path / "ids.txt").write_text("t1 t2\n")
+    with pytest.raises(DataError, match="has 51 tokens .* input_dim=50"):
+        load_data(tmp_path / "ids.txt", sentiment, vocab=tmp_path / "vocab.txt")
+
+
+@pytest.mark.parametrize(
+    ("vocab", "error", "pattern"),
+    [
+        ([], DataError, "argument `vocab` is empty"),
+        (["<pad>", "a", "a"], DataError, "lists token 'a' twice"),
+        (42, OptionError, "`vocab` must be a file path or a list of strings, received int"),
+    ],
+)
+def test_vocabulary_arguments_are_checked(tmp_path, vocab, error, pattern):
+    (tmp_path / "ids.txt").write_text("1 2\n")
+    with pytest.raises(error, match=pattern):
+        load_data(tmp_path / "ids.txt", vocab=vocab)
+
+
+def test_empty_vocabulary_and_labels_files(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(DataError, match="empty.txt is empty"):
+        read_vocab(tmp_path / "empty.txt")
+    with pytest.raises(DataError, match="empty.txt holds no class names"):
+        read_labels(tmp_path / "empty.txt")
+    with pytest.raises(DataError, match="holds no sequences"):
+        load_data(tmp_path / "empty.txt")
+
+
+def test_label_lists_are_checked_like_label_files(tmp_path):
+    (tmp_path / "ids.txt").write_text("1 2\n")
+    with pytest.raises(DataError, match="class name 'pos' appears twice"):
+        load_data(tmp_path / "ids.txt", labels=["pos", "pos"])
+    with pytest.raises(DataError, match="holds no class names"):
+        load_data(tmp_path / "ids.txt", labels=[])

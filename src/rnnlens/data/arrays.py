@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.data.dataset import Dataset
+from rnnlens.data.files import regular_file
 from rnnlens.data.tokens import check_vocab
 from rnnlens.errors import DataError, ShapeError
 
@@ -31,12 +32,16 @@ def read_npy(path: str | os.PathLike[str], *, input_name: str = "x") -> Dataset:
     """Read one array ``(batch, time, features)`` or token ids ``(batch, time)`` from a ``.npy`` file.
 
     Raises:
-        DataError: missing file, or an object array (rnnlens never unpickles data).
+        DataError: missing, empty, truncated or corrupt file, or an object array (rnnlens never unpickles
+            data).
     """
-    file = Path(path)
+    file = regular_file(path, "Data file")
     array = _load(file)
     if not isinstance(array, np.ndarray):
-        raise DataError(f"{file.name} is not a .npy array file.")
+        array.close()
+        raise DataError(
+            f"{file.name} is an .npz archive, not a single .npy array; rename it to .npz."
+        )
     return Dataset(inputs={input_name: array}, source=str(file))
 
 
@@ -56,15 +61,12 @@ def read_npz(path: str | os.PathLike[str], *, input_names: list[str] | None = No
         DataError: missing file, object arrays, or ambiguous / malformed metadata.
         ShapeError: the model's inputs are not in the archive, or metadata sizes disagree with the inputs.
     """
-    file = Path(path)
+    file = regular_file(path, "Data file")
     archive = _load(file)
     if isinstance(archive, np.ndarray):
         raise DataError(f"{file.name} holds a single array; save archives with np.savez (.npz).")
     with archive:
-        try:
-            arrays = {key: archive[key] for key in archive.files}
-        except ValueError as exc:
-            raise DataError(_pickle_message(file)) from exc
+        arrays = {key: _member(archive, key, file) for key in archive.files}
     keys = sorted(arrays)
     candidates = {k: v for k, v in arrays.items() if k not in METADATA_KEYS}
     if input_names is not None and all(name in candidates for name in input_names):
@@ -118,17 +120,68 @@ def read_npz(path: str | os.PathLike[str], *, input_names: list[str] | None = No
     )
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK"  # a local file header, or the end record alone for an archive with no arrays
+
+
 def _load(file: Path) -> Any:
-    if not file.is_file():
-        raise DataError(f"Data file {str(file)!r} does not exist. Check the path.")
+    """``np.load`` without pickles, after checking the file is NumPy data and, for ``.npy``, complete."""
+    with file.open("rb") as handle:
+        head = handle.read(len(_NPY_MAGIC))
+        if not head:
+            raise DataError(
+                f"{file.name} is empty (0 bytes); expected NumPy data (np.save / np.savez)."
+            )
+        if head.startswith(_NPY_MAGIC):
+            _check_npy_header(handle, file)
+        elif not head.startswith(_ZIP_MAGIC):
+            raise DataError(
+                f"{file.name} is not NumPy data: it starts with neither the .npy magic bytes nor a zip "
+                "header. Save arrays with np.save (.npy) or np.savez (.npz)."
+            )
     try:
         return np.load(file, allow_pickle=False)
     except ValueError as exc:
         if "pickle" in str(exc):
             raise DataError(_pickle_message(file)) from exc
-        raise DataError(f"Could not read {file.name} as NumPy data: {exc}") from exc
-    except Exception as exc:  # zipfile / OSError for damaged archives.
-        raise DataError(f"Could not read {file.name} as NumPy data: {exc}") from exc
+        raise DataError(f"{file.name} is damaged and cannot be read as NumPy data: {exc}") from exc
+    except Exception as exc:  # zipfile / zlib / EOFError / OSError for damaged files.
+        raise DataError(f"{file.name} is damaged and cannot be read as NumPy data: {exc}") from exc
+
+
+def _check_npy_header(handle: Any, file: Path) -> None:
+    """Refuse object arrays and truncated files from the header, before any data is allocated."""
+    handle.seek(0)
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+        else:
+            return  # version 3.0 (UTF-8 field names): np.load checks it
+    except Exception as exc:  # ValueError / EOFError / SyntaxError for a damaged header.
+        raise DataError(f"{file.name} has a damaged .npy header: {exc}") from exc
+    if dtype.hasobject:
+        raise DataError(_pickle_message(file))
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    available = file.stat().st_size - handle.tell()
+    if available < expected:
+        raise DataError(
+            f"{file.name} is truncated: its header announces an array of shape {shape} ({expected} bytes) "
+            f"but only {available} bytes follow. Save the array again."
+        )
+
+
+def _member(archive: Any, key: str, file: Path) -> np.ndarray:
+    try:
+        return archive[key]  # type: ignore[no-any-return]
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise DataError(_pickle_message(file)) from exc
+        raise DataError(f"{file.name}: array {key!r} is damaged and cannot be read: {exc}") from exc
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError for damaged members.
+        raise DataError(f"{file.name}: array {key!r} is damaged and cannot be read: {exc}") from exc
 
 
 def _pickle_message(file: Path) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.errors import ShapeError
+from rnnlens.errors import DataError, ShapeError
 
 __all__ = ["Dataset"]
 
@@ -47,9 +47,12 @@ class Dataset:
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not self.inputs:
-            raise ShapeError("A Dataset needs at least one input array; received none.")
-        sizes = {name: int(np.shape(array)[0]) for name, array in self.inputs.items()}
+        if not isinstance(self.inputs, Mapping) or not self.inputs:
+            raise ShapeError(
+                "A Dataset needs `inputs`: a dict of at least one array keyed by input name; received "
+                f"{type(self.inputs).__name__} {self.inputs!r:.60}."
+            )
+        sizes = {name: _rows(array, f"input {name!r}") for name, array in self.inputs.items()}
         if len(set(sizes.values())) > 1:
             raise ShapeError(
                 f"All inputs must hold the same number of samples; received {sizes}. "
@@ -58,7 +61,7 @@ class Dataset:
         batch = next(iter(sizes.values()))
         for attribute in ("sequence_ids", "window_starts", "timestamps", "mask", "targets"):
             value = getattr(self, attribute)
-            if value is not None and len(value) != batch:
+            if value is not None and _rows(value, f"field `{attribute}`") != batch:
                 raise ShapeError(
                     f"Dataset field `{attribute}` has {len(value)} rows but the inputs hold {batch} "
                     "samples; they must match one to one."
@@ -108,3 +111,21 @@ class Dataset:
     def with_fields(self, **changes: Any) -> Dataset:
         """A copy with some fields replaced (the dataclass is frozen)."""
         return replace(self, **changes)
+
+
+def _rows(value: Any, what: str) -> int:
+    """The length of the first axis, refusing scalars and ragged lists with a clear error."""
+    try:
+        shape = np.shape(value)
+    except ValueError:
+        raise DataError(
+            f"Dataset {what} is ragged (nested lists of different lengths); pad it to one length."
+        ) from None
+    if not shape:
+        expected = (
+            "an array with a batch axis first, such as (batch, time, features)"
+            if what.startswith("input")
+            else "an array with one row per sample"
+        )
+        raise ShapeError(f"Dataset {what} is a scalar (0-d); expected {expected}.")
+    return int(shape[0])

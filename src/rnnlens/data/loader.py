@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,12 @@ import numpy as np
 from rnnlens.data._model_inputs import InputShape, input_shapes
 from rnnlens.data.arrays import read_npy, read_npz
 from rnnlens.data.dataset import Dataset
+from rnnlens.data.files import read_text, regular_file
 from rnnlens.data.tables import read_table, table_to_dataset
-from rnnlens.data.tokens import check_vocab, read_token_file, read_vocab
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.data.tokens import check_vocab, check_vocab_fits, read_token_file, read_vocab
+from rnnlens.errors import DataError, OptionError, ShapeError
 
-__all__ = ["SUFFIXES", "load_data", "read_labels"]
+__all__ = ["SUFFIXES", "check_labels", "load_data", "read_labels"]
 
 SUFFIXES = {
     ".npy": "array",
@@ -78,14 +79,22 @@ def load_data(
         A :class:`~rnnlens.data.Dataset`.
 
     Raises:
-        DataError: unreadable files, missing or non-numeric columns, unknown tokens, short sequences.
-        ShapeError: data that does not fit the model (feature count, window, input names).
+        DataError: unreadable, empty, damaged or non-regular files (a directory, a FIFO), text that is not
+            UTF-8, missing or non-numeric columns, unknown tokens, short sequences, complex / long-double /
+            non-numeric arrays, a vocabulary larger than the model's Embedding.
+        ShapeError: data that does not fit the model (feature count, window, input names), scalars, and
+            0 samples or 0 time steps (with or without a model).
 
     Example:
         >>> data = load_data("sensors.csv", model, id_column="unit", time_column="cycle")  # doctest: +SKIP
         >>> data.inputs["series"].shape, data.feature_names  # doctest: +SKIP
         ((120, 10, 3), ('temp', 'pressure', 'rpm'))
     """
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(
+            f"Argument `path` must be a data file path (str or pathlib.Path), received "
+            f"{type(path).__name__} {path!r}. To explain arrays already in memory, pass them directly."
+        )
     file = Path(path)
     kind = SUFFIXES.get(file.suffix.lower())
     if kind is None:
@@ -93,8 +102,7 @@ def load_data(
             f"Cannot read {file.name!r}: expected a file ending in {sorted(SUFFIXES)}, "
             f"received {file.suffix or 'no suffix'!r}."
         )
-    if not file.is_file():
-        raise DataError(f"Data file {str(file)!r} does not exist. Check the path.")
+    regular_file(file, "Data file")
     keras_model = None
     if model is not None:
         from rnnlens.loading import ensure_model
@@ -103,6 +111,8 @@ def load_data(
     shapes = input_shapes(keras_model) if keras_model is not None else None
     vocab_tokens = _read_names(vocab, read_vocab, "vocab")
     label_names = _read_names(labels, read_labels, "labels")
+    if vocab_tokens is not None:
+        _check_vocab_size(vocab_tokens, shapes, "argument `vocab`")
     if kind == "array":
         dataset = read_npy(file, input_name=_single_name(shapes))
     elif kind == "archive":
@@ -141,38 +151,46 @@ def load_data(
     changes: dict[str, Any] = {}
     if vocab_tokens is not None:
         changes["vocab"] = vocab_tokens
+    elif dataset.vocab is not None:
+        _check_vocab_size(dataset.vocab, shapes, f"{file.name}: vocab")
     if label_names is not None:
         changes["labels"] = label_names
     if kind != "table" and feature_names is not None:
         changes["feature_names"] = _check_feature_names(dataset, feature_names)
     if keras_model is not None and shapes is not None:
         changes["inputs"] = _validated(dataset, keras_model, shapes)
-    return dataset.with_fields(**changes) if changes else dataset
+    else:
+        changes["inputs"] = _checked_without_model(dataset)
+    return dataset.with_fields(**changes)
 
 
 def read_labels(path: str | os.PathLike[str]) -> tuple[str, ...]:
     """Read class names, one per line, in the order of the model's output units.
 
     Raises:
-        DataError: missing file, no names, a blank or repeated name.
+        DataError: missing, non-regular or non-UTF-8 file, no names, a blank or repeated name.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"Labels file {str(file)!r} does not exist. Check the path.")
-    lines = file.read_text(encoding="utf-8").splitlines()
+    lines = read_text(path, "Labels file").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
-    names = tuple(line.strip() for line in lines)
+    return check_labels([line.strip() for line in lines], source=Path(path).name)
+
+
+def check_labels(names: Sequence[str], *, source: str) -> tuple[str, ...]:
+    """Class names as a tuple, refusing an empty list and blank or repeated names."""
+    names = tuple(names)
     if not names:
-        raise DataError(f"{file.name} holds no class names: expected one name per line.")
+        raise DataError(f"{source} holds no class names: expected one name per line.")
+    first: dict[str, int] = {}
     for index, name in enumerate(names):
         if not name:
-            raise DataError(f"{file.name}: line {index + 1} is blank; every class needs a name.")
-        if names.index(name) != index:
+            raise DataError(f"{source}: line {index + 1} is blank; every class needs a name.")
+        if name in first:
             raise DataError(
-                f"{file.name}: class name {name!r} appears twice (lines {names.index(name) + 1} and "
+                f"{source}: class name {name!r} appears twice (lines {first[name] + 1} and "
                 f"{index + 1})."
             )
+        first[name] = index
     return names
 
 
@@ -181,8 +199,39 @@ def _read_names(value: Any, reader: Any, what: str) -> tuple[str, ...] | None:
         return None
     if isinstance(value, str | os.PathLike):
         return tuple(reader(value))
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise OptionError(
+            f"Argument `{what}` must be a file path or a list of strings, received "
+            f"{type(value).__name__} {value!r}."
+        )
     names = tuple(str(item) for item in value)
-    return check_vocab(names, source=f"argument `{what}`") if what == "vocab" else names
+    if what == "vocab":
+        return check_vocab(names, source=f"argument `{what}`")
+    return check_labels(names, source=f"argument `{what}`")
+
+
+def _check_vocab_size(vocab: tuple[str, ...], shapes: list[InputShape] | None, source: str) -> None:
+    """A vocabulary must fit an Embedding of the model; with several, it must fit the largest."""
+    sizes = [s.vocab_size for s in shapes or [] if s.tokens and s.vocab_size is not None]
+    if sizes:
+        check_vocab_fits(vocab, max(sizes), source=source)
+
+
+def _checked_without_model(dataset: Dataset) -> dict[str, np.ndarray]:
+    """Without a model, each array must still be a numeric (batch, time, ...) array with no empty axis."""
+    from rnnlens.validation import check_not_empty, to_numeric_array
+
+    checked = {}
+    for name, value in dataset.inputs.items():
+        array = to_numeric_array(value, name)
+        if array.ndim < 2:
+            raise ShapeError(
+                f"Input {name!r} has shape {array.shape}; expected at least (batch, time): "
+                "(batch, time, features) for features or (batch, time) for token ids."
+            )
+        check_not_empty(array, name)
+        checked[name] = array
+    return checked
 
 
 def _padding(padding: str | None, default: str) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rnnlens.data.dataset import Dataset
+from rnnlens.data.files import read_text, regular_file
 from rnnlens.data.windowing import Padding, window_sequences
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.errors import DataError, OptionError, ShapeError
 
 __all__ = ["read_table", "table_to_dataset"]
 
@@ -21,11 +21,9 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a ``.csv`` / ``.tsv`` / ``.parquet`` file into a DataFrame, with errors a user can act on.
 
     Raises:
-        DataError: the file is missing, empty or unreadable.
+        DataError: the file is missing, not a regular file, empty, not UTF-8 (CSV) or damaged.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"Data file {str(file)!r} does not exist. Check the path.")
+    file = regular_file(path, "Data file")
     suffix = file.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
@@ -34,6 +32,9 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             frame = pd.read_csv(file, sep="\t" if suffix == ".tsv" else ",")
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{file.name} is empty: expected a header row and data rows.") from exc
+    except UnicodeDecodeError:
+        read_text(file, "Data file")  # raises the message that names the first bad byte
+        raise  # pragma: no cover - read_text always raises here
     except Exception as exc:  # pandas / pyarrow raise many types for damaged files.
         raise DataError(f"Could not read {file.name} as a table: {exc}") from exc
     if frame.empty:
@@ -108,7 +109,18 @@ def table_to_dataset(
     if feature_names is None:
         features = [c for c in columns if c not in (id_column, time_column)]
     else:
+        if isinstance(feature_names, str | bytes):
+            raise OptionError(
+                f"Argument `feature_names` must be a list of column names, received the string "
+                f"{feature_names!r} (CLI: --features a,b,c)."
+            )
         features = [str(name) for name in feature_names]
+        reused = [name for name in features if name in (id_column, time_column)]
+        if reused:
+            raise DataError(
+                f"Feature column(s) {reused}{where} are also the id or time column "
+                f"({id_column!r}, {time_column!r}); a column can play one role only."
+            )
         missing = [name for name in features if name not in frame.columns]
         if missing:
             raise DataError(
@@ -134,8 +146,17 @@ def table_to_dataset(
     times = _parse_times(frame[time_column], time_column, where, line_offset)
     values = np.column_stack(
         [_numeric_column(frame[name], name, where, line_offset) for name in features]
-    ).astype(np.float32)
-    codes, uniques = pd.factorize(ids, sort=False)
+    )
+    _check_float32_range(values, features, where, line_offset)
+    values = values.astype(np.float32)
+    try:
+        codes, uniques = pd.factorize(ids, sort=False)
+    except TypeError:  # unhashable cells, such as lists in a Parquet column
+        raise DataError(
+            f"Id column {id_column!r}{where} must hold one plain value (a number or a string) per row, "
+            f"received {type(ids.iloc[0]).__name__} values. Pick the right column with id_column "
+            "(CLI --id-column)."
+        ) from None
     order = np.lexsort((_sortable(times), codes))
     codes_sorted = codes[order]
     times_sorted = times[order]
@@ -201,6 +222,20 @@ def _numeric_column(
             "values must be finite."
         )
     return values
+
+
+def _check_float32_range(
+    values: np.ndarray, features: list[str], where: str, line_offset: int | None
+) -> None:
+    """Values that overflow float32 would silently become inf in the model; refuse them by name."""
+    limit = np.finfo(np.float32).max
+    too_big = np.abs(values) > limit
+    if too_big.any():
+        row, column = (int(i) for i in np.argwhere(too_big)[0])
+        raise DataError(
+            f"Column {features[column]!r}{where} holds {values[row, column]:.3g} at {_row_ref(row, line_offset)}, beyond the "
+            f"float32 range (+-{limit:.3g}) the model computes in. Rescale the feature."
+        )
 
 
 def _parse_times(column: pd.Series, name: str, where: str, line_offset: int | None) -> np.ndarray:

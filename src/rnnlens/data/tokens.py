@@ -22,32 +22,43 @@ from pathlib import Path
 import numpy as np
 
 from rnnlens.data.dataset import Dataset
+from rnnlens.data.files import read_text
 from rnnlens.errors import DataError, ShapeError
 
-__all__ = ["OOV_TOKENS", "encode_token_lines", "read_token_file", "read_vocab"]
+__all__ = [
+    "OOV_TOKENS",
+    "check_vocab",
+    "check_vocab_fits",
+    "encode_token_lines",
+    "read_token_file",
+    "read_vocab",
+]
 
 OOV_TOKENS = ("[UNK]", "<unk>", "<UNK>", "[OOV]", "<oov>", "<OOV>")
 
 
-def read_vocab(path: str | os.PathLike[str]) -> tuple[str, ...]:
+def read_vocab(path: str | os.PathLike[str], *, vocab_size: int | None = None) -> tuple[str, ...]:
     """Read a vocabulary file: one token per line, line number (from 0) = token id.
 
+    Args:
+        path: the vocabulary file (UTF-8).
+        vocab_size: the model's Embedding ``input_dim``; a longer vocabulary is refused.
+
     Raises:
-        DataError: the file is missing or empty, a token repeats, or a line after the first is empty.
+        DataError: the file is missing, not a regular file, not UTF-8 or empty, a token repeats, a line
+            after the first is empty, or the vocabulary is larger than ``vocab_size``.
 
     Example:
         >>> read_vocab("vocab.txt")  # doctest: +SKIP
         ('', '[UNK]', 'the', 'movie', ...)
     """
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"Vocabulary file {str(file)!r} does not exist. Check the path.")
-    text = file.read_text(encoding="utf-8")
+    text = read_text(path, "Vocabulary file")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]  # the newline that ends the last line
     tokens = tuple(line.rstrip("\r").strip() for line in lines)
-    return check_vocab(tokens, source=file.name)
+    name = Path(path).name
+    return check_vocab_fits(check_vocab(tokens, source=name), vocab_size, source=name)
 
 
 def check_vocab(tokens: Sequence[str], *, source: str = "the vocabulary") -> tuple[str, ...]:
@@ -68,6 +79,26 @@ def check_vocab(tokens: Sequence[str], *, source: str = "the vocabulary") -> tup
                 f"(lines {seen[token] + 1} and {index + 1}); each token needs one id."
             )
         seen[token] = index
+    return tokens
+
+
+def check_vocab_fits(
+    tokens: tuple[str, ...], vocab_size: int | None, *, source: str = "the vocabulary"
+) -> tuple[str, ...]:
+    """Refuse a vocabulary with more tokens than the model's Embedding has rows.
+
+    Token ``i`` maps to id ``i``; ids at or above the Embedding's ``input_dim`` have no embedding vector, so
+    such a vocabulary cannot be the one the model was trained with.
+
+    Raises:
+        DataError: ``len(tokens) > vocab_size``.
+    """
+    if vocab_size is not None and len(tokens) > vocab_size:
+        raise DataError(
+            f"{source} has {len(tokens)} tokens but the model's Embedding has input_dim={vocab_size}: "
+            f"tokens {vocab_size}..{len(tokens) - 1} would map to ids the Embedding does not have. "
+            "Use the vocabulary the model was trained with."
+        )
     return tokens
 
 
@@ -105,11 +136,8 @@ def encode_token_lines(
         )
     if not lines:
         raise DataError(f"{source} holds no sequences.")
-    if vocab is not None and vocab_size is not None and len(vocab) > vocab_size:
-        raise DataError(
-            f"The vocabulary has {len(vocab)} tokens but the model's Embedding accepts ids below "
-            f"{vocab_size}. Use the vocabulary the model was trained with."
-        )
+    if vocab is not None:
+        check_vocab_fits(tuple(vocab), vocab_size, source=f"The vocabulary for {source}")
     numbers = list(range(1, len(lines) + 1)) if line_numbers is None else list(line_numbers)
     lookup = None if vocab is None else {token: index for index, token in enumerate(vocab)}
     sequences = [
@@ -156,12 +184,10 @@ def read_token_file(
     Blank lines are skipped; ``sequence_ids`` are the 1-based line numbers of the kept lines.
 
     Raises:
-        DataError: see :func:`encode_token_lines`; also a missing file.
+        DataError: see :func:`encode_token_lines`; also a missing file, or one that is not UTF-8 text.
     """
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"Token file {str(file)!r} does not exist. Check the path.")
-    raw = file.read_text(encoding="utf-8").splitlines()
+    raw = read_text(path, "Token file").splitlines()
     numbered = [(number, line) for number, line in enumerate(raw, 1) if line.strip()]
     if not numbered:
         raise DataError(f"{file.name} holds no sequences (every line is blank).")

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.errors import DataError, OptionError, ShapeError
 
 __all__ = ["Padding", "Windows", "window_sequences"]
 
@@ -70,6 +70,7 @@ def window_sequences(
 
     Raises:
         ShapeError: ``window`` or ``stride`` is not a positive integer, or ``padding`` is unknown.
+        OptionError: ``pad_value`` is not a finite number.
         DataError: a sequence is shorter than the window and ``padding="none"``.
 
     Example:
@@ -83,6 +84,12 @@ def window_sequences(
         raise ShapeError(f"Argument `stride` must be a positive integer, received {stride!r}.")
     if padding not in _PADDINGS:
         raise ShapeError(f"Argument `padding` must be one of {_PADDINGS}, received {padding!r}.")
+    if (
+        not isinstance(pad_value, int | float | np.integer | np.floating)
+        or isinstance(pad_value, bool)
+        or not np.isfinite(pad_value)
+    ):
+        raise OptionError(f"Argument `pad_value` must be a finite number, received {pad_value!r}.")
     if not sequences:
         raise DataError("No sequences to window: the data is empty.")
     features = np.asarray(sequences[0]).shape[1]
