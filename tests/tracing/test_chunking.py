@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rnnlens
-from rnnlens.errors import DataError, MemoryBudgetError, ShapeError
+from rnnlens.errors import DataError, MemoryBudgetError, OptionError
 from rnnlens.tracing.chunking import WORK_FACTOR, chunk_bounds, chunk_size
 
 
@@ -21,13 +21,14 @@ def test_chunk_size_follows_the_budget():
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True])
 def test_bad_batch_size(bad):
-    with pytest.raises(ShapeError, match="batch_size"):
+    with pytest.raises(OptionError, match="batch_size"):
         chunk_size(10, 100, None, bad)
 
 
-def test_bad_budget():
-    with pytest.raises(ShapeError, match="memory_budget_mb"):
-        chunk_size(10, 100, 0, None)
+@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), float("nan")])
+def test_bad_budget(bad):
+    with pytest.raises(OptionError, match="memory_budget_mb"):
+        chunk_size(10, 100, bad, None)
 
 
 def test_chunked_trace_equals_one_pass(bi_model, bi_inputs, bi_trace):

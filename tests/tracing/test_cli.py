@@ -82,6 +82,12 @@ def test_one_array_per_model_input(files):
         (None, ("x.npy", "-o", "t.txt"), "must end in"),
         (None, ("x.npy", "-o", "t.npz", "--layer", "nope"), "no layer of that name"),
         ("nan.npy", ("nan.npy", "-o", "t.npz"), "NaN or inf"),
+        *(
+            (None, ("x.npy", "-o", "t.npz", "--memory-budget-mb", budget), "finite positive number")
+            for budget in ("inf", "nan", "0", "-5")
+        ),
+        (None, ("x.npy", "-o", "t.npz", "--batch-size", "0"), "`batch_size` must be a positive"),
+        (None, ("x.npy", "-o", "t.npz", "-q", "nope"), "Expected names among"),
     ],
 )
 def test_errors_are_one_line_and_exit_1(files, setup, args, message):

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 import rnnlens
-from rnnlens.errors import DataError, ModelLoadError, ShapeError, TargetError, UnsupportedLayerError
+from rnnlens.errors import (
+    DataError,
+    ModelLoadError,
+    OptionError,
+    ShapeError,
+    TargetError,
+    UnsupportedLayerError,
+)
 from tests.helpers import random_series, random_tokens, small_forecaster, small_sentiment
 
 
@@ -25,7 +32,7 @@ def forecaster():
         (np.full((2, 10, 1), np.nan, "float32"), DataError, "NaN or inf"),
         (np.full((2, 10, 1), np.inf, "float32"), DataError, "NaN or inf"),
         (np.full((2, 10, 1), "a"), DataError, "numeric"),
-        (np.zeros((0, 10, 1), "float32"), ShapeError, "no samples"),
+        (np.zeros((0, 10, 1), "float32"), ShapeError, "(no|0) samples"),
         # A list for a one-input model is read as one array (a list of samples): the rank is wrong.
         (
             [np.zeros((2, 10, 1)), np.zeros((2, 10, 1))],
@@ -92,3 +99,60 @@ def test_not_a_model(tmp_path):
         rnnlens.trace(tmp_path / "missing.keras", random_series(2))
     with pytest.raises(ModelLoadError, match="Expected a keras.Model"):
         rnnlens.trace(42, random_series(2))
+
+
+@pytest.mark.parametrize("layers", [42, 3.5, b"lstm", [], ["lstm", 7]])
+def test_layers_of_the_wrong_type(forecaster, layers):
+    with pytest.raises(
+        TargetError, match=r"`layers` must be a name or a (non-empty )?list of names"
+    ):
+        rnnlens.trace(forecaster, random_series(2), layers=layers)
+
+
+@pytest.mark.parametrize("quantities", [42, [], [None]])
+def test_quantities_of_the_wrong_type(forecaster, quantities):
+    with pytest.raises(TargetError, match=r"`quantities` must be a name.*Expected names among"):
+        rnnlens.trace(forecaster, random_series(2), quantities=quantities)
+
+
+@pytest.mark.parametrize("budget", [float("inf"), float("-inf"), float("nan"), 0, -1, "64", True])
+@pytest.mark.parametrize("entry", ["trace", "trace_to_file"])
+def test_memory_budget_must_be_finite_and_positive(forecaster, tmp_path, budget, entry):
+    target = tmp_path / "t.h5"
+    call = {
+        "trace": lambda: rnnlens.trace(forecaster, random_series(2), memory_budget_mb=budget),
+        "trace_to_file": lambda: rnnlens.trace_to_file(
+            forecaster, random_series(2), target, memory_budget_mb=budget
+        ),
+    }[entry]
+    with pytest.raises(OptionError, match="`memory_budget_mb`.*finite positive number"):
+        call()
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("batch_size", [0, -2, 1.5, True, "4"])
+def test_batch_size_must_be_a_positive_integer(forecaster, batch_size):
+    with pytest.raises(OptionError, match="`batch_size` must be a positive integer"):
+        rnnlens.trace(forecaster, random_series(2), batch_size=batch_size)
+
+
+@pytest.mark.parametrize(
+    "inputs", [np.zeros((0, 10, 1), "float32"), np.zeros((3, 0, 1), "float32")]
+)
+def test_empty_inputs_are_a_shape_error(forecaster, inputs):
+    with pytest.raises(ShapeError, match="0 (samples|time|on its time)|no samples"):
+        rnnlens.trace(forecaster, inputs)
+
+
+@pytest.mark.parametrize("name", ["my lstm", "Ölschicht λ", "слой", "a:b", "-x"])
+def test_layer_names_tensorflow_cannot_scope(name):
+    """Keras's graph-mode call opens a TensorFlow name scope per layer and refuses such names;
+    the trace opens none, so it works and equals Keras's eager output."""
+    x_in = keras.Input((5, 2), name="in put")
+    hidden = keras.layers.LSTM(3, return_sequences=True, name=name)(x_in)
+    model = keras.Model(x_in, keras.layers.Dense(1, name=f"head {name}")(hidden), name=f"m {name}")
+    x = random_series(2, 5, 2)
+    trace = rnnlens.trace(model, x, layers=name)
+    assert trace.keys() == [name]
+    expected = keras.Model(model.inputs, hidden)([x])
+    np.testing.assert_allclose(trace[name].hidden, keras.ops.convert_to_numpy(expected), atol=1e-5)

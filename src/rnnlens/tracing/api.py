@@ -11,6 +11,7 @@ import numpy as np
 
 from rnnlens import backends
 from rnnlens.errors import MemoryBudgetError
+from rnnlens.tracing.chunking import check_batch_size, check_memory_budget
 from rnnlens.tracing.result import Trace
 from rnnlens.tracing.session import Session
 from rnnlens.tracing.storage import TraceFileWriter
@@ -54,7 +55,10 @@ def trace(
     Raises:
         ShapeError: wrong rank, feature count or batch size.
         DataError: NaN / inf or non-numeric inputs.
-        TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity.
+        TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity;
+            either is not a name or a list of names.
+        OptionError: ``batch_size`` is not a positive integer, or ``memory_budget_mb`` not a finite
+            positive number (or None).
         UnsupportedLayerError: the model has no traceable recurrent layer, or ``layers`` names a layer
             that is not recurrent.
         MemoryBudgetError: the trace would exceed ``memory_budget_mb``.
@@ -63,6 +67,8 @@ def trace(
         >>> result = rnnlens.trace(model, x)  # doctest: +SKIP
         >>> result["lstm"].gates["forget_gate"]  # (batch, time, unit)  # doctest: +SKIP
     """
+    check_batch_size(batch_size)
+    check_memory_budget(memory_budget_mb)
     session = Session.open(model, inputs, layers, quantities)
     result_bytes = session.n_samples * session.bytes_per_sample(with_inputs=False)
     if memory_budget_mb is not None and result_bytes > memory_budget_mb * 2**20:
@@ -124,6 +130,8 @@ def trace_to_file(
     Example:
         >>> rnnlens.trace_to_file(model, np.load("x.npy", mmap_mode="r"), "trace.h5")  # doctest: +SKIP
     """
+    check_batch_size(batch_size)
+    check_memory_budget(memory_budget_mb)
     session = Session.open(model, inputs, layers, quantities)
     writer = TraceFileWriter(
         path, session.model_name, backends.name(), session.metadata(), session.n_samples

@@ -9,6 +9,7 @@ import keras
 
 from rnnlens.errors import TargetError, UnsupportedLayerError
 from rnnlens.tracing.layers import is_recurrent, is_unsupported_recurrent
+from rnnlens.tracing.names import as_names
 
 __all__ = ["Site", "find_sites", "graph_of", "ordered_nodes", "select_sites"]
 
@@ -116,11 +117,7 @@ def select_sites(model: Any, sites: list[Site], skipped: list[str], layers: Any)
         )
     if layers is None:
         return list(sites)
-    names = [layers] if isinstance(layers, str) else list(layers)
-    if not names or not all(isinstance(n, str) for n in names):
-        raise TargetError(
-            f"Argument `layers` must be a layer name or a list of names, received {layers!r}."
-        )
+    names = as_names(layers, "layers", [s.key for s in sites])
     chosen: list[Site] = []
     for name in names:
         matches = [s for s in sites if name in (s.key, s.layer.name) or _inner_name(s) == name]

@@ -306,11 +306,6 @@ def _bare(layer: LayerTrace) -> tuple[str, ...]:
 
 
 def _as_list(value: str | Sequence[str], name: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    items = list(value)
-    if not all(isinstance(item, str) for item in items):
-        raise TargetError(
-            f"Argument `{name}` must be a name or a list of names, received {value!r}."
-        )
-    return items
+    from rnnlens.tracing.names import as_names
+
+    return as_names(value, name)

@@ -17,6 +17,7 @@ from rnnlens.errors import RnnlensError, ShapeError, TargetError
 from rnnlens.loading import ensure_model
 from rnnlens.tracing.chunking import chunk_bounds, chunk_size
 from rnnlens.tracing.graph import find_sites, select_sites
+from rnnlens.tracing.names import as_names
 from rnnlens.tracing.result import LayerTrace, Trace
 from rnnlens.tracing.runner import Runner, get_runner
 from rnnlens.validation import as_input_list, prepare_inputs
@@ -254,11 +255,6 @@ def _parts(runner: Runner, wanted: set[str] | None) -> tuple[Part, ...]:
 def _check_quantities(quantities: Any, recorded: list[Any]) -> set[str] | None:
     if quantities is None:
         return None
-    names = [quantities] if isinstance(quantities, str) else list(quantities)
-    if not all(isinstance(n, str) for n in names):
-        raise TargetError(
-            f"Argument `quantities` must be a quantity name or a list of names, received {quantities!r}."
-        )
     from rnnlens.tracing.layers import plan_directions
 
     known = {"hidden"}
@@ -266,6 +262,7 @@ def _check_quantities(quantities: Any, recorded: list[Any]) -> set[str] | None:
         for direction in plan_directions(site.layer, True):
             for tracer in direction.tracers:
                 known.update(tracer.state_names, tracer.gate_names)
+    names = as_names(quantities, "quantities", sorted(known))
     unknown = [n for n in names if n not in known]
     if unknown:
         raise TargetError(

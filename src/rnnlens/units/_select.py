@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.errors import OptionError, TargetError
+from rnnlens.tracing.names import as_names
 from rnnlens.tracing.result import LayerTrace, Trace
 
 __all__ = ["check_trace", "layer_info", "one_layer", "select_layers", "valid_rows"]
@@ -32,12 +33,7 @@ def select_layers(trace: Trace, layer: str | Sequence[str] | None) -> list[Layer
     """
     if layer is None:
         return list(trace.layers)
-    names = [layer] if isinstance(layer, str) else list(layer)
-    if not names or not all(isinstance(name, str) for name in names):
-        raise TargetError(
-            f"Argument `layer` must be a layer key or a list of keys, received {layer!r}; traced layers "
-            f"are {trace.keys()}."
-        )
+    names = as_names(layer, "layer", trace.keys())
     chosen: list[LayerTrace] = []
     for name in names:
         parts = [t for t in trace.layers if name in (t.key, t.layer)] or [trace[name]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,7 @@ def unit_concepts(
     import pandas as pd
 
     check_trace(trace, "unit_concepts")
-    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        raise OptionError(f"Argument `top` must be a positive int or None, received {top!r}.")
+    check_top(top)
     chosen = select_layers(trace, layer)
     signals = _check_concepts(concepts, chosen[0].n_samples)
     frames = []
@@ -99,6 +99,18 @@ def unit_concepts(
     return pd.concat(frames, ignore_index=True)[list(CONCEPT_COLUMNS)]
 
 
+def check_top(top: Any) -> None:
+    """Refuse a ``top`` that is not a positive int or None.
+
+    Raises:
+        OptionError: ``top`` is 0, negative, a float, a bool or not a number.
+    """
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1
+    ):
+        raise OptionError(f"Argument `top` must be a positive int or None, received {top!r}.")
+
+
 def feature_concepts(
     inputs: Any, feature_names: Sequence[str] | None = None
 ) -> dict[str, np.ndarray]:
@@ -112,8 +124,9 @@ def feature_concepts(
         ``name -> (batch, time)`` float64 arrays, ready for :func:`unit_concepts`.
 
     Raises:
-        ShapeError: ``inputs`` is not rank 3, or the names do not match the feature count.
+        ShapeError: ``inputs`` is not rank 3 or is empty, or the names do not match the feature count.
         DataError: non-numeric inputs.
+        OptionError: ``feature_names`` is not a list of names.
 
     Example:
         >>> feature_concepts(x, ["temperature", "pressure"])["pressure"].shape  # doctest: +SKIP
@@ -125,7 +138,19 @@ def feature_concepts(
             f"Argument `inputs` must be (batch, time, features), received shape {array.shape}. For token "
             "ids build indicator concepts yourself, e.g. {'is_not': (tokens == not_id)}."
         )
+    if array.size == 0:
+        raise ShapeError(
+            f"Argument `inputs` is empty (shape {array.shape}); pass at least one sample with at least "
+            "one step and one feature."
+        )
     n_features = array.shape[2]
+    if feature_names is not None and (
+        isinstance(feature_names, str | bytes) or not hasattr(feature_names, "__iter__")
+    ):
+        raise OptionError(
+            f"Argument `feature_names` must be a list of {n_features} names (one per feature), "
+            f"received {type(feature_names).__name__} {feature_names!r}."
+        )
     names = (
         [f"feature_{k}" for k in range(n_features)]
         if feature_names is None

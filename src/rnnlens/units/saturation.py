@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens.errors import OptionError, TargetError, UnsupportedLayerError
+from rnnlens.tracing.names import as_names
 from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, layer_info, select_layers, valid_rows
 
@@ -73,9 +74,10 @@ def gate_saturation(
 
     check_trace(trace, "gate_saturation")
     _check_thresholds(low, high)
-    wanted = None if gates is None else ([gates] if isinstance(gates, str) else list(gates))
+    chosen = select_layers(trace, layer)
+    wanted = None if gates is None else _check_gates(gates, chosen)
     rows: list[pd.DataFrame] = []
-    for part in select_layers(trace, layer):
+    for part in chosen:
         recorded = part.gates
         if wanted is None:
             names = [name for name in GATING_GATES if name in recorded]
@@ -120,6 +122,19 @@ def gate_saturation(
             "traced with their gates (do not drop them with `quantities=`)."
         )
     return pd.concat(rows, ignore_index=True)[list(SATURATION_COLUMNS)]
+
+
+def _check_gates(gates: Any, chosen: list[Any]) -> list[str]:
+    """The gate names asked for; a name no chosen trace recorded is a typo, not a layer without gates."""
+    recorded = sorted({name for part in chosen for name in part.gates})
+    names = as_names(gates, "gates", recorded)
+    unknown = [name for name in names if name not in recorded]
+    if unknown and recorded:
+        raise TargetError(
+            f"Argument `gates` names {unknown}, which the chosen traces did not record. Expected names "
+            f"among {recorded}."
+        )
+    return names
 
 
 def _check_thresholds(low: float, high: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,10 +13,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from rnnlens._atomic import write_text_atomic
-from rnnlens.errors import UnsupportedLayerError
+from rnnlens.errors import OptionError, UnsupportedLayerError
 from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, select_layers
-from rnnlens.units.concepts import unit_concepts
+from rnnlens.units.concepts import check_top, unit_concepts
 from rnnlens.units.saturation import gate_saturation
 from rnnlens.units.timescales import memory_timescales
 from rnnlens.units.trajectories import StateTrajectories, state_trajectories
@@ -86,13 +87,24 @@ def summarize_units(
         A :class:`UnitReport`.
 
     Raises:
-        As the four functions it calls (OptionError, TargetError, ShapeError, DataError).
+        OptionError: ``top`` or ``components`` is not a positive int. Otherwise as the four functions it
+        calls (OptionError, TargetError, ShapeError, DataError).
 
     Example:
         >>> report = summarize_units(rnnlens.trace(model, x), feature_concepts(x))  # doctest: +SKIP
         >>> report.save("units.json")  # doctest: +SKIP
     """
     check_trace(trace, "summarize_units")
+    check_top(top)
+    if (
+        isinstance(components, bool)
+        or not isinstance(components, numbers.Integral)
+        or components < 1
+    ):
+        raise OptionError(
+            f"Argument `components` must be a positive int (it is capped at each trace's unit count), "
+            f"received {components!r}."
+        )
     chosen = select_layers(trace, layer)
     keys = [part.key for part in chosen]
     try:
