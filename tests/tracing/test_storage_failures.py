@@ -80,3 +80,19 @@ def test_an_error_while_writing_keeps_the_old_trace(files, tmp_path):
         raise KeyError("boom")
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["t.h5"]
+
+
+def test_a_disk_too_small_is_refused_before_any_data_is_written(files, tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    model_path, data_path = files
+    target = tmp_path / "out.h5"
+    target.write_bytes(b"old")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 5000, 5000))
+    result = runner.invoke(app, ["trace", str(model_path), str(data_path), "-o", str(target)])
+    assert result.exit_code == 1, result.output
+    assert "the trace needs about" in result.output and "MB are free" in result.output
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.h5"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens._atomic import atomic_path
-from rnnlens.errors import DataError
+from rnnlens.errors import DataError, OutputError
 from rnnlens.tracing.result import LayerTrace, Trace
 
 __all__ = ["FORMAT", "TraceFileWriter", "load_trace", "save_trace"]
@@ -25,6 +26,7 @@ __all__ = ["FORMAT", "TraceFileWriter", "load_trace", "save_trace"]
 FORMAT = "rnnlens.trace"
 VERSION = 1
 _H5 = (".h5", ".hdf5")
+_METADATA_MARGIN = 2**16  # superblock, object headers, attributes
 
 
 def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
@@ -112,6 +114,8 @@ class TraceFileWriter:
         self._n_samples = n_samples
         self._stack: contextlib.ExitStack[Any] = contextlib.ExitStack()
         self._file: Any = None
+        self._tmp = self.path
+        self._datasets: dict[str, Any] = {}
 
     def __enter__(self) -> TraceFileWriter:
         import h5py
@@ -119,27 +123,66 @@ class TraceFileWriter:
         # Unwound in reverse: the HDF5 file closes first, and a failure to close it (a full disk) reaches
         # the atomic write as a failure, so the temporary file is dropped and the target stays as it was.
         with contextlib.ExitStack() as stack:
-            tmp = stack.enter_context(atomic_path(self.path))
-            self._file = stack.enter_context(h5py.File(tmp, "w"))
+            self._tmp = stack.enter_context(atomic_path(self.path))
+            self._file = h5py.File(self._tmp, "w")
+            stack.callback(self._close)
             self._file.attrs["rnnlens_trace"] = json.dumps(self._meta)
             self._stack = stack.pop_all()
         return self
 
     def write(self, start: int, stop: int, parts: Sequence[Mapping[str, np.ndarray]]) -> None:
-        """Write samples ``start:stop`` of every part (one mapping of array name -> array per layer trace)."""
+        """Write samples ``start:stop`` of every part (one mapping of array name -> array per layer trace).
+
+        Raises:
+            OutputError: the disk cannot hold the whole trace (checked once, before the first byte of data).
+        """
         total = self._n_samples if self._n_samples is not None else stop
+        if not self._datasets:
+            self._check_space(total, parts)
         for i, payload in enumerate(parts):
             for name, array in payload.items():
                 key = f"layers/{i}/{name}"
-                if key not in self._file:
-                    self._file.create_dataset(
+                if key not in self._datasets:
+                    self._datasets[key] = self._file.create_dataset(
                         key, shape=(total, *array.shape[1:]), dtype=array.dtype
                     )
                 # One contiguous copy at a time: the chunk's other quantities stay views.
-                self._file[key][start:stop] = np.ascontiguousarray(array)
+                self._datasets[key][start:stop] = np.ascontiguousarray(array)
+
+    def _check_space(self, total: int, parts: Sequence[Mapping[str, np.ndarray]]) -> None:
+        """Refuse, before any data is written, a trace the disk cannot hold.
+
+        HDF5 cannot recover from a write that fails half-way: a full disk corrupts its caches and can crash
+        the process at exit. So the size the whole file needs is checked against the free space first.
+        """
+        size = _METADATA_MARGIN + sum(
+            total * int(np.prod(array.shape[1:], dtype=np.int64)) * array.dtype.itemsize + 4096
+            for payload in parts
+            for array in payload.values()
+        )
+        free = shutil.disk_usage(self._tmp.parent).free
+        if size > free:
+            raise OutputError(
+                f"Could not write {str(self.path)!r}: the trace needs about {size / 2**20:,.1f} MB and "
+                f"only {free / 2**20:,.1f} MB are free. Free some space, trace fewer samples or "
+                "quantities (--quantity), or write elsewhere. Nothing was written."
+            )
 
     def __exit__(self, *exc: Any) -> bool:
         return bool(self._stack.__exit__(*exc))
+
+    def _close(self) -> None:
+        self._datasets.clear()
+        try:
+            self._file.close()
+        except Exception:
+            # A file HDF5 could not flush stays open and is retried at exit. It is discarded anyway:
+            # free its space so that the second close (and any retry) can succeed.
+            with contextlib.suppress(OSError):
+                os.truncate(self._tmp, 0)
+            with contextlib.suppress(Exception):
+                self._file.close()
+            raise
 
 
 def _part_payload(layer: LayerTrace) -> dict[str, np.ndarray]:
