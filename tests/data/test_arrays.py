@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlens.data import load_data, read_labels
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.errors import DataError, OptionError, ShapeError
 
 
 def test_npz_carries_metadata_into_the_dataset(tmp_path, forecaster_3):
@@ -178,3 +178,20 @@ def test_npz_without_arrays_or_with_scalar_metadata(tmp_path):
     np.savez(tmp_path / "ids.npz", x=np.ones((3, 4, 1)), sequence_ids=np.array(7))
     with pytest.raises(ShapeError, match=r"field `sequence_ids` is a scalar"):
         load_data(tmp_path / "ids.npz")
+
+
+@pytest.mark.parametrize(
+    ("option", "flag"),
+    [
+        ({"id_column": "unit"}, "--id-column"),
+        ({"time_column": "t"}, "--time-column"),
+        ({"window": 5}, "--window"),
+        ({"stride": 2}, "--stride"),
+    ],
+)
+def test_table_options_are_refused_for_arrays_and_token_files(tmp_path, option, flag):
+    np.save(tmp_path / "x.npy", np.zeros((2, 4, 1)))
+    (tmp_path / "ids.txt").write_text("1 2\n")
+    for name in ("x.npy", "ids.txt"):
+        with pytest.raises(OptionError, match=rf"{flag}\) only applies to long tables"):
+            load_data(tmp_path / name, **option)

@@ -103,6 +103,15 @@ def load_data(
             f"received {file.suffix or 'no suffix'!r}."
         )
     regular_file(file, "Data file")
+    if kind != "table":
+        _refuse_table_options(
+            file.name,
+            id_column=id_column,
+            time_column=time_column,
+            window=window,
+            stride=None if stride == 1 else stride,
+            pad_value=None if pad_value == 0.0 else pad_value,
+        )
     keras_model = None
     if model is not None:
         from rnnlens.loading import ensure_model
@@ -241,6 +250,17 @@ def _padding(padding: str | None, default: str) -> str:
             f"Argument `padding` must be 'none', 'pre' or 'post', received {padding!r}."
         )
     return value
+
+
+def _refuse_table_options(source: str, **options: Any) -> None:
+    """Options that only shape long tables are an error for other files, not silently ignored."""
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        flags = ", ".join(f"`{name}` (CLI --{name.replace('_', '-')})" for name in given)
+        raise OptionError(
+            f"{flags} only appl{'ies' if len(given) == 1 else 'y'} to long tables (.csv / .parquet), "
+            f"but {source} is not a table. Leave {'it' if len(given) == 1 else 'them'} out."
+        )
 
 
 def _single_name(shapes: list[InputShape] | None) -> str:
