@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnlens.data import load_data, read_labels
+from rnnlens.data import load_data, read_labels, read_npz
 from rnnlens.errors import DataError, OptionError, ShapeError
 
 
@@ -195,3 +195,14 @@ def test_table_options_are_refused_for_arrays_and_token_files(tmp_path, option, 
     for name in ("x.npy", "ids.txt"):
         with pytest.raises(OptionError, match=rf"{flag}\) only applies to long tables"):
             load_data(tmp_path / name, **option)
+
+
+def test_an_npz_that_inflates_beyond_free_memory_is_refused_before_loading(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, x=np.zeros((4, 1000, 100), dtype=np.float32))
+    assert path.stat().st_size < 10_000  # 1.6 MB of zeros
+    monkeypatch.setattr("rnnlens.data.arrays.available_memory", lambda: 100_000)
+    with pytest.raises(DataError, match=r"inflates to .* GiB, more than the .* GiB of memory free"):
+        read_npz(path)
+    monkeypatch.setattr("rnnlens.data.arrays.available_memory", lambda: None)
+    assert read_npz(path).inputs["x"].shape == (4, 1000, 100)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rnnlens.data.dataset import Dataset
-from rnnlens.data.files import regular_file
+from rnnlens.data.files import available_memory, regular_file
 from rnnlens.data.tokens import check_vocab
 from rnnlens.errors import DataError, ShapeError
 
@@ -139,6 +140,8 @@ def _load(file: Path) -> Any:
                 f"{file.name} is not NumPy data: it starts with neither the .npy magic bytes nor a zip "
                 "header. Save arrays with np.save (.npy) or np.savez (.npz)."
             )
+        else:
+            _check_npz_members(file)
     try:
         return np.load(file, allow_pickle=False)
     except ValueError as exc:
@@ -147,6 +150,25 @@ def _load(file: Path) -> Any:
         raise DataError(f"{file.name} is damaged and cannot be read as NumPy data: {exc}") from exc
     except Exception as exc:  # zipfile / zlib / EOFError / OSError for damaged files.
         raise DataError(f"{file.name} is damaged and cannot be read as NumPy data: {exc}") from exc
+
+
+def _check_npz_members(file: Path) -> None:
+    """Refuse an archive whose arrays would inflate beyond the memory this machine has free.
+
+    ``zipfile`` stops inflating a member at its declared size, so the declared sizes bound what loading can
+    take; checking them first turns a zip bomb into a clear error instead of a swapping machine.
+    """
+    try:
+        with zipfile.ZipFile(file) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise DataError(f"{file.name} is damaged and cannot be read as NumPy data: {exc}") from exc
+    free = available_memory()
+    if free is not None and declared > free:
+        raise DataError(
+            f"{file.name} inflates to {declared / 2**30:,.2f} GiB, more than the {free / 2**30:,.2f} GiB "
+            "of memory free. Save large data as .npy (read memory-mapped) or split it into smaller files."
+        )
 
 
 def _check_npy_header(handle: Any, file: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from rnnlens.errors import DataError
 
-__all__ = ["read_text", "regular_file"]
+__all__ = ["available_memory", "read_text", "regular_file"]
 
 
 def regular_file(path: Any, what: str) -> Path:
@@ -73,3 +73,18 @@ def read_text(path: Any, what: str) -> str:
             "text, one entry per line; check that this is the right file."
         )
     return text.removeprefix("\ufeff")  # a UTF-8 byte-order mark is not part of the first token
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can give without swapping (``MemAvailable``), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
