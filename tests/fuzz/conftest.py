@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.harness import CASES
+from tests.fuzz.harness import CASES, SECONDS
 from tests.fuzz.zoo import Zoo, build_zoo
 
 
@@ -59,6 +59,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_sep("-", f"rnnlens fuzz: {total} cases")
     for family, count in sorted(CASES.items()):
         terminalreporter.write_line(f"  {family}: {count}")
+    spent = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in sorted(SECONDS.items()))
+    if spent:
+        terminalreporter.write_line(f"  time per command: {spent}")
     target = os.environ.get("RNNLENS_FUZZ_COUNTS")
     if target:
         Path(target).write_text(json.dumps({"total": total, **CASES}, indent=2), encoding="utf-8")

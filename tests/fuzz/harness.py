@@ -24,6 +24,9 @@ from typer.testing import CliRunner
 
 from rnnlens.errors import RnnlensError
 
+SECONDS: dict[str, float] = collections.defaultdict(float)
+"""Seconds spent per CLI command, to see where the fuzz run's time goes."""
+
 CASES: collections.Counter[str] = collections.Counter()
 """Cases run per fuzz family, printed at the end of the session by ``conftest.pytest_terminal_summary``."""
 
@@ -118,7 +121,10 @@ def run_cli(case: CliCase, family: str) -> None:
 
     CASES[family] += 1
     watch = Watch(case.outputs)
-    result = RUNNER.invoke(app, list(case.args))
+    started = time.perf_counter()
+    with memory_cap():
+        result = RUNNER.invoke(app, list(case.args))
+    SECONDS[f"cli {case.args[0]}"] += time.perf_counter() - started
     output = result.output
     if result.exit_code == 0:
         if case.must_fail:
@@ -175,7 +181,8 @@ def check_api(
     CASES[family] += 1
     watch = Watch(writes)
     try:
-        value = call()
+        with memory_cap():
+            value = call()
     except RnnlensError as exc:
         left = watch.problems(failed=True)
         if left:
@@ -191,6 +198,29 @@ def check_api(
     if must_fail:
         fail(family, f"{why}: accepted a wrong input (returned {type(value).__name__})")
     return value
+
+
+@contextmanager
+def memory_cap(headroom_gb: float = 6.0) -> Iterator[None]:
+    """Cap this process's address space at its current size plus ``headroom_gb`` for one case, so an
+    unbounded allocation (a batch of 10^9 rows) raises MemoryError instead of waking the OOM killer."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as status:
+            size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = size_kb * 1024 + int(headroom_gb * 2**30)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, StopIteration, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 @contextmanager

@@ -40,7 +40,7 @@ ATTRIBUTION_METHODS = (
     "feature_ablation",
 )
 TARGETS = {"forecaster": (3, 0), "classifier": 1, "sentiment": 0}
-FAST = {"integrated_gradients": {"n_steps": 4}}
+FAST: dict[str, dict[str, Any]] = {"integrated_gradients": {"n_steps": 4}}
 
 
 @dataclass
@@ -320,10 +320,12 @@ def test_bad_files(world: World, data: st.DataObject, cut: float, noise: bytes) 
             kind = data.draw(st.sampled_from([k for k in DATA_FILE_KINDS if k != "fifo"]), "kind")
             path, must_fail = bad_data_file(folder, kind, target.data, cut, noise)
             model = world.models.get(name) or rnnlens.load_model(target.model)
-            call = lambda: rnnlens.load_data(path, model)  # noqa: E731
+            call: Callable[[], Any] = lambda: rnnlens.load_data(path, model)  # noqa: E731
         else:
             kind = data.draw(st.sampled_from([k for k in MODEL_FILE_KINDS if k != "fifo"]), "kind")
             path, must_fail = bad_model_file(folder, kind, target.model, cut, noise)
-            function = rnnlens.load_model if role == "load_model" else rnnlens.inspect_model
+            function: Callable[[Any], Any] = (
+                rnnlens.load_model if role == "load_model" else rnnlens.inspect_model
+            )
             call = lambda: function(path)  # noqa: E731
         check_api(call, must_fail=must_fail, family="api files", why=f"{role}({kind} {path.name})")
