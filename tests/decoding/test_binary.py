@@ -91,7 +91,7 @@ def test_multilabel_per_label_thresholds(multilabel_classifier, series):
 
 
 def test_out_of_range_probabilities_and_thresholds():
-    with pytest.raises(TargetError, match=r"must lie in \[0, 1\].*from_logits=True"):
+    with pytest.raises(TargetError, match=r"must lie in \[0, 1\].*a from_logits=True loss"):
         decode_binary(np.array([[2.5]]))
     with pytest.raises(TargetError, match=r"`threshold` must lie in \[0, 1\]"):
         decode_binary(np.array([[0.5]]), threshold=1.5)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlens.decoding import decode, decode_categorical, entropy
-from rnnlens.errors import DataError, TargetError
+from rnnlens.errors import DataError, OptionError, TargetError
 
 
 def test_top_k_entropy_and_margin_match_keras_output(softmax_classifier, series):
@@ -72,5 +72,5 @@ def test_vocabulary_of_the_wrong_size_is_refused(translator, source_tokens):
 def test_rows_that_are_not_distributions():
     with pytest.raises(DataError, match="row 1 sums to 2"):
         decode_categorical(np.array([[0.5, 0.5], [1.0, 1.0]]))
-    with pytest.raises(TargetError, match="`top_k` must be a positive integer"):
+    with pytest.raises(OptionError, match="`top_k` must be a positive integer"):
         decode_categorical(np.array([[0.5, 0.5]]), top_k=0)

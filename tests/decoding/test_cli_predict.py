@@ -139,3 +139,58 @@ def test_real_subprocess(files):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "regression predictions of forecast" in proc.stdout
     assert "more row(s)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("model", "args", "message"),
+    [
+        ("forecaster", ("--rows", "-1"), "--rows must be 0 or more"),
+        ("forecaster", ("--top-k", "0"), "`top_k` must be a positive integer"),
+        ("forecaster", ("--scaler", "10,0"), "std must be positive"),
+        ("forecaster", ("--scaler", "10,-2"), "std must be positive"),
+        ("forecaster", ("--target-offset", "1000000000"), "the sequence has 10 steps"),
+        ("forecaster", ("--max-length", "3"), "`max_length` apply to greedy generation"),
+        ("forecaster", ("--start-token", "w1"), "`start_token` apply to greedy generation"),
+        ("forecaster", ("--threshold", "0.3"), "`threshold` apply to sigmoid"),
+        ("forecaster", ("--labels", "labels.txt"), "`labels` apply to classification outputs"),
+        ("sentiment", ("--threshold", "2"), "`threshold` must be a number in [0, 1]"),
+        ("sentiment", ("--threshold", "nan"), "`threshold` must be a number in [0, 1]"),
+        ("sentiment", ("--labels", "latin1.txt"), "not UTF-8"),
+    ],
+)
+def test_nonsense_options_fail_with_one_error_line(files, model, args, message):
+    (files / "latin1.txt").write_bytes("n\xe9gatif\npositif\n".encode("latin-1"))
+    args = tuple(str(files / a) if a.endswith(".txt") else a for a in args)
+    data = ("levels.csv",) if model == "forecaster" else ("reviews.txt", "--vocab", "vocab.txt")
+    data = tuple(str(files / d) if d.endswith((".csv", ".txt")) else d for d in data)
+    result = invoke(files / f"{model}.keras", *data, *args)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert text.startswith("Error:") and message in text
+    assert "Traceback" not in result.output
+
+
+def test_zero_samples_are_refused_like_other_commands(files):
+    np.save(files / "empty.npy", np.zeros((0, 10, 1), "float32"))
+    result = invoke(files / "forecaster.keras", files / "empty.npy")
+    assert result.exit_code == 1
+    assert "0 samples" in result.output
+
+
+def test_a_saved_logits_model_is_decoded_through_softmax(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((6, 3))
+    model = keras.Model(inputs, keras.layers.Dense(4)(keras.layers.GRU(5)(inputs)))
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.save(tmp_path / "logits.keras")
+    x = np.random.default_rng(0).normal(size=(5, 6, 3)).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    result = invoke(tmp_path / "logits.keras", tmp_path / "x.npy", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "categorical predictions" in result.output
+    table = pd.read_csv(tmp_path / "out.csv")
+    expected = keras.ops.convert_to_numpy(keras.activations.softmax(model.predict(x, verbose=0)))
+    np.testing.assert_allclose(table["probability"], expected.max(axis=1), atol=1e-6)
+    np.testing.assert_allclose(table["entropy"], -(expected * np.log(expected)).sum(1), atol=1e-5)

@@ -7,7 +7,7 @@ import pytest
 
 from rnnlens.data import Dataset
 from rnnlens.decoding import decode, generate_greedy
-from rnnlens.errors import ShapeError, TargetError
+from rnnlens.errors import OptionError, ShapeError, TargetError
 from tests.backend_runner import run_in_backend, skip_unless_backend
 from tests.decoding.conftest import END, START, TARGET_VOCAB
 
@@ -112,7 +112,7 @@ def test_generation_errors_are_explained(translator, source_tokens):
 def test_generate_flag_on_a_classifier_is_refused(sentiment):
     from tests.helpers import random_tokens
 
-    with pytest.raises(TargetError, match="generate=True needs an encoder-decoder"):
+    with pytest.raises(OptionError, match="`generate` apply to greedy generation"):
         decode(sentiment, random_tokens(2, 20, 50), generate=True)
 
 

@@ -89,9 +89,13 @@ def predict(
     with user_errors():
         from rnnlens.data import load_data
         from rnnlens.decoding import decode
-        from rnnlens.errors import DataError, TargetError
+        from rnnlens.errors import DataError, OptionError, TargetError
         from rnnlens.loading import load_model
 
+        if rows < 0:
+            raise OptionError(
+                f"--rows must be 0 or more (rows printed when no --out file is given), received {rows}."
+            )
         keras_model = load_model(model, safe_mode=not unsafe)
         read: dict[str, Any] = {
             "id_column": id_column,
@@ -120,6 +124,8 @@ def predict(
             threshold=cut,
             validation=val,
             top_k=top_k,
+            # Given explicitly, so a --labels file for a regression output is refused, not ignored.
+            labels=dataset.labels if labels is not None else None,
             scaler=_scaler(scaler, DataError),
             target_offset=target_offset,
             start_token=start_token,

@@ -40,9 +40,16 @@ class RowContext:
         )
 
     def check(self, batch: int) -> None:
-        """Raise ShapeError when a field's first axis is not ``batch``."""
-        for name in ("sequence_ids", "window_starts", "timestamps", "mask"):
+        """Raise ShapeError when a field has the wrong rank or its first axis is not ``batch``."""
+        ranks = {"sequence_ids": 1, "window_starts": 1, "timestamps": 2, "mask": 2}
+        for name, rank in ranks.items():
             value = getattr(self, name)
+            if value is not None and np.ndim(value) != rank:
+                axes = "(batch,)" if rank == 1 else "(batch, time)"
+                raise ShapeError(
+                    f"`{name}` must have shape {axes}, one entry per sample"
+                    f"{'' if rank == 1 else ' and input step'}; received shape {np.shape(value)}."
+                )
             if value is not None and len(value) != batch:
                 raise ShapeError(
                     f"`{name}` has {len(value)} rows but the predictions hold {batch} samples; "

@@ -11,6 +11,13 @@ from rnnlens.decoding._rows import RowContext
 from rnnlens.decoding.binary import decode_binary
 from rnnlens.decoding.categorical import decode_categorical
 from rnnlens.decoding.interpretation import Interpretation
+from rnnlens.decoding.options import (
+    check_names,
+    check_positive_int,
+    check_target_offset,
+    check_threshold,
+    refuse_unused,
+)
 from rnnlens.decoding.regression import decode_regression
 from rnnlens.decoding.scaling import describe_scaler
 from rnnlens.decoding.seq2seq import (
@@ -21,7 +28,7 @@ from rnnlens.decoding.seq2seq import (
     resolve_token,
 )
 from rnnlens.decoding.thresholds import METHODS, choose_threshold
-from rnnlens.errors import ShapeError, TargetError, UnsupportedLayerError
+from rnnlens.errors import OptionError, ShapeError, TargetError, UnsupportedLayerError
 
 __all__ = ["decode", "head_kind"]
 
@@ -111,16 +118,48 @@ def decode(
         An :class:`Interpretation`.
 
     Raises:
-        ShapeError, DataError: inputs or predictions that do not fit the model.
-        TargetError: labels / thresholds / tokens that do not match the output.
+        ShapeError, DataError: inputs or predictions that do not fit the model (0 samples included), a
+            scaler whose std is not positive and finite.
+        TargetError: labels / thresholds / tokens that do not match the output, a ``target_offset``
+            outside the sequence.
+        OptionError: ``batch_size`` / ``top_k`` / ``max_length`` that are not positive integers, and
+            options that do not apply to the output (a threshold for a softmax head, a scaler or labels
+            for a classifier / regression head, generation options for a model that is not an
+            encoder-decoder).
         UnsupportedLayerError: generation with a non-causal decoder.
 
     Example:
         >>> result = decode(model, x_test, labels=["negative", "positive"])  # doctest: +SKIP
         >>> result.table[["probability", "label"]].head()  # doctest: +SKIP
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    top_k = check_positive_int(top_k, "top_k")
+    check_threshold(threshold)
+    labels = check_names(labels, "labels")
+    vocab = check_names(vocab, "vocab")
+    check_target_offset(target_offset, None)
+    if max_length is not None:
+        max_length = check_positive_int(max_length, "max_length")
+    if isinstance(output, bool):
+        raise TargetError(
+            f"Argument `output` must be an output index or name, received {output!r}."
+        )
     spec, keras_model = _spec_and_model(model, predictions)
     out = spec.output(0 if output is None else output)
+    _refuse_options_that_do_not_apply(
+        out,
+        head_kind(out)[0],
+        threshold=threshold,
+        validation=validation,
+        labels=labels,
+        scaler=scaler,
+        target_index=target_index,
+        target_names=target_names,
+        target_offset=target_offset,
+        horizon=horizon,
+        generate=generate,
+        generation=(start_token, end_token, max_length),
+    )
     data = inputs if _is_dataset(inputs) else None
     context = RowContext.from_data(data) if data is not None else RowContext()
     if timestamps is not None or sequence_ids is not None:
@@ -152,7 +191,7 @@ def decode(
             start_token, end_token, max_length, batch_size, meta,
         )  # fmt: skip
     if generate:
-        raise TargetError(
+        raise OptionError(
             f"generate=True needs an encoder-decoder model whose output is a distribution over tokens, "
             f"and the model itself (not predictions); output {out.name!r} is {out.pattern} "
             f"{out.head.meaning}."
@@ -184,6 +223,7 @@ def decode(
             _transform(raw, transform), top_k=top_k, class_names=names, context=context
         )
     elif kind == "regression":
+        check_target_offset(target_offset, _sequence_length(spec, raw, context))
         meta.update(scaler=describe_scaler(scaler), target_offset=int(target_offset))
         if out.head.meaning == "bounded_value" and scaler is None:
             meta["notes"].append(
@@ -205,6 +245,89 @@ def decode(
         )
         table = decode_regression(raw, target_names=None, context=context)
     return Interpretation(kind=kind, output=out.name, table=table, meta=meta, predictions=raw)
+
+
+def _refuse_options_that_do_not_apply(
+    out: Any,
+    kind: str,
+    *,
+    threshold: Any,
+    validation: Any,
+    labels: Any,
+    scaler: Any,
+    target_index: Any,
+    target_names: Any,
+    target_offset: int,
+    horizon: bool,
+    generate: bool | None,
+    generation: tuple[Any, Any, Any],
+) -> None:
+    """Options set for another kind of head are mistakes: say so instead of ignoring them."""
+    default_threshold = (
+        not isinstance(threshold, str)
+        and np.size(threshold) == 1
+        and (float(np.asarray(threshold, dtype=np.float64).reshape(-1)[0]) == 0.5)
+    )
+    if kind not in ("binary", "multilabel"):
+        refuse_unused(
+            {"threshold": not default_threshold, "validation": validation is not None},
+            out.name,
+            kind,
+            "sigmoid (binary / multi-label) outputs",
+        )
+    if kind != "regression":
+        refuse_unused(
+            {
+                "scaler": scaler is not None,
+                "target_index": target_index is not None,
+                "target_names": target_names is not None,
+                "target_offset": target_offset != 0,
+                "horizon": bool(horizon),
+            },
+            out.name,
+            kind,
+            "regression outputs",
+        )
+    if kind == "regression" and scaler is None and target_index is not None:
+        raise OptionError(
+            "Argument `target_index` picks the scaler column of each target, but no `scaler` was "
+            "given. Pass the scaler too, or drop target_index."
+        )
+    if kind in ("regression", "raw"):
+        refuse_unused({"labels": labels is not None}, out.name, kind, "classification outputs")
+    if out.pattern != "encoder-decoder":
+        start, end, length = generation
+        refuse_unused(
+            {
+                "generate": bool(generate),
+                "start_token": start is not None,
+                "end_token": end is not None,
+                "max_length": length is not None,
+            },
+            out.name,
+            f"{kind} ({out.pattern})",
+            "greedy generation with an encoder-decoder model",
+        )
+    for token, role in zip(generation[:2], ("start_token", "end_token"), strict=True):
+        if token is not None and (
+            isinstance(token, bool) or not isinstance(token, int | str | np.integer)
+        ):
+            raise OptionError(
+                f"Argument `{role}` must be a token id (int) or its text (str), received {token!r}."
+            )
+
+
+def _sequence_length(spec: Any, raw: np.ndarray, context: RowContext) -> int | None:
+    """Steps of the sequence an output step's offset is counted in: the output's own time axis, else the
+    input's (the timestamps' width when the model's input length is not fixed)."""
+    if raw.ndim == 3:
+        return int(raw.shape[1])
+    for item in spec.inputs:
+        if "time" in item.axes and item.shape[item.axes.index("time")] is not None:
+            return int(item.shape[item.axes.index("time")])
+    if context.timestamps is not None:
+        return int(np.asarray(context.timestamps).shape[1])
+    return None
 
 
 def _spec_and_model(model: Any, predictions: Any) -> tuple[Any, Any]:
@@ -234,6 +357,7 @@ def _model_arrays(model: Any, inputs: Any) -> list[np.ndarray]:
 
     if inputs is None:
         raise ShapeError("decode() needs `inputs` to run the model, or `predictions` to decode.")
+    # Both paths validate through prepare_inputs, which also refuses 0 samples and 0 steps (ShapeError).
     if _is_dataset(inputs):
         return inputs.model_inputs(model)  # type: ignore[no-any-return]
     return prepare_inputs(model, inputs)
@@ -265,6 +389,11 @@ def _predictions(
     else:
         raw = predictions
     array = np.asarray(raw)
+    if array.ndim and array.shape[0] == 0:
+        raise ShapeError(
+            f"`predictions` for output {out.name!r} hold 0 samples (shape {array.shape}); pass at least "
+            "one sample."
+        )
     expected = tuple(out.shape)
     if array.ndim != len(expected) or any(
         want is not None and want != got

@@ -51,7 +51,8 @@ def decode_binary(
     if rows.size and (np.nanmin(rows) < 0 or np.nanmax(rows) > 1 or not np.isfinite(rows).all()):
         raise TargetError(
             f"Sigmoid probabilities must lie in [0, 1]; received values in [{np.nanmin(rows):.4g}, "
-            f"{np.nanmax(rows):.4g}]. If these are logits, decode with from_logits=True."
+            f"{np.nanmax(rows):.4g}]. If these are logits, compile the model with a from_logits=True "
+            "loss so rnnlens applies sigmoid."
         )
     cut = threshold_array(threshold, units)
     index, keep = frame_for(probabilities, context or RowContext())

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlens.decoding._rows import RowContext, flatten_rows, frame_for
+from rnnlens.decoding.options import check_positive_int
 from rnnlens.errors import DataError, TargetError
 
 __all__ = ["check_distribution", "decode_categorical", "entropy", "rank_classes"]
@@ -39,7 +40,8 @@ def decode_categorical(
         The table, one row per sample, or per sample and step for sequence outputs (padded steps dropped).
 
     Raises:
-        TargetError: ``top_k`` < 1, or class names that do not match the number of classes.
+        OptionError: ``top_k`` is not a positive integer.
+        TargetError: class names that do not match the number of classes.
         DataError: rows that are not probability distributions.
 
     Example:
@@ -51,9 +53,7 @@ def decode_categorical(
     classes = rows.shape[1]
     check_distribution(rows)
     names = _class_names(class_names, classes)
-    if not isinstance(top_k, int | np.integer) or top_k < 1:
-        raise TargetError(f"Argument `top_k` must be a positive integer, received {top_k!r}.")
-    k = min(int(top_k), classes)
+    k = min(check_positive_int(top_k, "top_k"), classes)
     indices, values = rank_classes(rows, k)
     columns: dict[str, Any] = {
         "label": names[indices[:, 0]],
@@ -91,16 +91,16 @@ def check_distribution(rows: np.ndarray) -> None:
     if not np.isfinite(rows).all() or rows.min() < 0:
         raise DataError(
             "Softmax outputs must be finite and non-negative; received values in "
-            f"[{np.nanmin(rows):.4g}, {np.nanmax(rows):.4g}]. If these are logits, decode with "
-            "from_logits=True."
+            f"[{np.nanmin(rows):.4g}, {np.nanmax(rows):.4g}]. If these are logits, compile the model with "
+            "a from_logits=True loss so rnnlens applies softmax."
         )
     sums = rows.sum(axis=1, dtype=np.float64)
     worst = int(np.argmax(np.abs(sums - 1)))
     if abs(sums[worst] - 1) > _SUM_TOLERANCE:
         raise DataError(
             f"Softmax outputs must sum to 1 over the classes; row {worst} sums to {sums[worst]:.6g}. "
-            "If these are logits or log-probabilities, decode with from_logits=True or as a "
-            "log_softmax head."
+            "If these are logits, compile the model with a from_logits=True loss so rnnlens applies "
+            "softmax; log-probabilities need a log_softmax head."
         )
 
 

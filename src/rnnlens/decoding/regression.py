@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlens.decoding._rows import RowContext, keep_rows, sample_frame, step_frame
+from rnnlens.decoding.options import check_names, check_target_offset
 from rnnlens.decoding.scaling import inverse_scale
 from rnnlens.errors import ShapeError, TargetError
 
@@ -54,7 +55,8 @@ def decode_regression(
 
     Raises:
         ShapeError: bad shapes, or ``horizon`` with a sequence output.
-        TargetError: target names that do not match the output size.
+        TargetError: target names that do not match the output size, a ``target_offset`` that is not an
+            integer or lies beyond the sequence (more than its length away).
 
     Example:
         >>> decode_regression(np.array([[0.5]]), scaler=(100.0, 10.0))["value"].tolist()
@@ -66,10 +68,10 @@ def decode_regression(
         raise ShapeError(
             f"Regression outputs must be (batch, targets) or (batch, time, targets); received {values.shape}."
         )
-    if not isinstance(target_offset, int | np.integer):
-        raise TargetError(
-            f"Argument `target_offset` must be an integer, received {target_offset!r}."
-        )
+    steps = values.shape[1] if values.ndim == 3 else None
+    if steps is None and context.timestamps is not None:
+        steps = np.asarray(context.timestamps).shape[1]
+    target_offset = check_target_offset(target_offset, steps)
     targets = values.shape[-1]
     if horizon:
         if values.ndim != 2:
@@ -78,7 +80,7 @@ def decode_regression(
                 f"has shape {values.shape}, one value per step already."
             )
         return _horizon_table(values, scaler, target_index, target_offset, context)
-    names = _names(target_names, targets)
+    names = _names(check_names(target_names, "target_names", one_per="target"), targets)
     flat = values.reshape(-1, targets)
     original = inverse_scale(flat, scaler, target_index=target_index)
     columns = _value_columns(original, flat if scaler is not None else None, names)

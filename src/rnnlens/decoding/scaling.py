@@ -30,7 +30,8 @@ def inverse_scale(
 
     Raises:
         ShapeError: the scaler's width does not match the targets and ``target_index`` is missing or bad.
-        DataError: the scaler is not usable (no ``inverse_transform``, bad mean / std).
+        DataError: the scaler is not usable (no ``inverse_transform``, a mean / std that is not finite, a
+            std <= 0).
 
     Example:
         >>> inverse_scale(np.array([[0.0], [1.0]]), (10.0, 2.0)).ravel().tolist()
@@ -105,7 +106,15 @@ def _mean_std(scaler: Any) -> tuple[np.ndarray, np.ndarray]:
             f"The scaler's mean and std must be numbers or arrays of numbers: {exc}"
         ) from exc
     if mean.ndim != 1 or std.ndim != 1 or not (np.isfinite(mean).all() and np.isfinite(std).all()):
-        raise DataError("The scaler's mean and std must be finite scalars or 1-D arrays.")
+        raise DataError(
+            f"The scaler's mean and std must be finite scalars or 1-D arrays; received mean "
+            f"{mean.tolist()} and std {std.tolist()}."
+        )
+    if (std <= 0).any():
+        raise DataError(
+            f"The scaler's std must be positive (it is the spread the targets were divided by); "
+            f"received {std.tolist()}. Pass the std of the training targets, e.g. `y_train.std()`."
+        )
     return mean, std
 
 
@@ -129,7 +138,15 @@ def _target_columns(
             f"The scaler was fitted on {width} column(s) but the output has {targets} target(s). Pass "
             "target_index (CLI --target-index): the scaler column of each predicted target."
         )
-    columns = [int(i) for i in np.atleast_1d(np.asarray(target_index))]
+    indices = np.atleast_1d(np.asarray(target_index, dtype=object))
+    if indices.ndim != 1 or not all(
+        isinstance(i, int | np.integer) and not isinstance(i, bool) for i in indices
+    ):
+        raise ShapeError(
+            f"Argument `target_index` must be a column index (int) or one per target, received "
+            f"{target_index!r}."
+        )
+    columns = [int(i) for i in indices]
     if len(columns) != targets:
         raise ShapeError(
             f"Argument `target_index` names {len(columns)} column(s) but the output has {targets} "
