@@ -64,6 +64,11 @@ def check_output_path(
         OutputError: wrong suffix, missing parent folder, a parent that is not a folder or is read-only, or a
             target that exists but is not a regular file.
     """
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise OutputError(
+            f"{option} must be a file path (str or pathlib.Path), received {type(path).__name__} "
+            f"{path!r}."
+        )
     given = Path(os.fspath(path))
     if suffixes is not None:
         allowed = tuple(suffixes)

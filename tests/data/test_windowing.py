@@ -67,3 +67,12 @@ def test_short_sequence_without_padding_names_the_sequence():
 def test_bad_arguments_are_named(kwargs, pattern):
     with pytest.raises(ShapeError, match=pattern):
         window_sequences([np.zeros((5, 1))], **kwargs)
+
+
+def test_a_stride_beyond_every_sequence_gives_one_window_each():
+    sequences = [np.arange(30.0).reshape(15, 2), np.arange(20.0).reshape(10, 2)]
+    huge = window_sequences(sequences, window=5, stride=10**20)
+    longest = window_sequences(sequences, window=5, stride=15)
+    np.testing.assert_array_equal(huge.values, longest.values)
+    np.testing.assert_array_equal(huge.positions, longest.positions)
+    assert huge.positions.dtype.kind == "i"

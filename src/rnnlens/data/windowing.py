@@ -92,6 +92,9 @@ def window_sequences(
         raise OptionError(f"Argument `pad_value` must be a finite number, received {pad_value!r}.")
     if not sequences:
         raise DataError("No sequences to window: the data is empty.")
+    # Past the longest sequence every stride gives the same single window; capping it keeps the window
+    # arithmetic in int64 (a stride of 10**20 would turn every position into a Python object).
+    stride = min(int(stride), max(len(seq) for seq in sequences) + 1)
     features = np.asarray(sequences[0]).shape[1]
     values, sequence, start, positions = [], [], [], []
     padded = False
