@@ -206,3 +206,18 @@ def test_an_npz_that_inflates_beyond_free_memory_is_refused_before_loading(tmp_p
         read_npz(path)
     monkeypatch.setattr("rnnlens.data.arrays.available_memory", lambda: None)
     assert read_npz(path).inputs["x"].shape == (4, 1000, 100)
+
+
+@pytest.mark.parametrize("padding", ["bogus", ""])
+def test_an_unknown_padding_is_an_option_error(tmp_path, padding):
+    path = tmp_path / "x.npy"
+    np.save(path, np.zeros((2, 3, 1), dtype=np.float32))
+    with pytest.raises(OptionError, match="padding"):
+        load_data(path, padding=padding)
+
+
+def test_padding_on_fixed_length_arrays_is_refused_not_ignored(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, np.zeros((2, 3, 1), dtype=np.float32))
+    with pytest.raises(OptionError, match="only applies to long tables and token files"):
+        load_data(path, padding="pre")

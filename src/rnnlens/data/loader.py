@@ -103,6 +103,13 @@ def load_data(
             f"received {file.suffix or 'no suffix'!r}."
         )
     regular_file(file, "Data file")
+    if padding is not None:
+        _padding(padding, "none")
+        if kind not in ("table", "tokens"):
+            raise OptionError(
+                f"`padding` (CLI --padding) only applies to long tables and token files, but "
+                f"{file.name} holds arrays of a fixed length. Leave it out."
+            )
     if kind != "table":
         _refuse_table_options(
             file.name,
@@ -246,7 +253,7 @@ def _checked_without_model(dataset: Dataset) -> dict[str, np.ndarray]:
 def _padding(padding: str | None, default: str) -> str:
     value = default if padding is None else padding
     if value not in ("none", "pre", "post"):
-        raise ShapeError(
+        raise OptionError(
             f"Argument `padding` must be 'none', 'pre' or 'post', received {padding!r}."
         )
     return value
