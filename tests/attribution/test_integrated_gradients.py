@@ -136,10 +136,10 @@ def test_gauss_legendre_integrates_polynomials_exactly():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"n_steps": 0}, "`n_steps` must be an integer >= 1"),
+        ({"n_steps": 0}, "`n_steps` must be an integer from 1 to 1000"),
         ({"n_steps": 2.5}, "`n_steps` must be an integer"),
         ({"method": "simpson"}, "`method` must be one of"),
-        ({"method": "riemann_trapezoid", "n_steps": 1}, ">= 2"),
+        ({"method": "riemann_trapezoid", "n_steps": 1}, "from 2 to 1000"),
         ({"internal_batch_size": -3}, "`internal_batch_size`"),
         ({"memory_budget_mb": 0}, "`memory_budget_mb`"),
     ],

@@ -125,10 +125,116 @@ def test_attribute_on_a_token_file_names_the_words(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line.split() for line in lines if line.split()[:1] == ["sample"])
     rows = [
-        line.split() for line in result.output.splitlines() if line.strip().startswith(("0 ", "1 "))
+        dict(zip(header, line.split(), strict=True))
+        for line in lines
+        if line.strip().startswith(("0 ", "1 "))
     ]
     assert len(rows) == 4
-    for _sample, _token, token_id, _score, text in rows:
-        assert text == words[int(token_id)]
-        assert text != "<pad>"  # padded positions get exactly zero, so never make the top 4
+    for row in rows:
+        assert row["text"] == words[int(row["input"])]
+        assert row["text"] != "<pad>"  # padded positions get exactly zero, so never make the top 4
+    out = tmp_path / "words.csv"
+    args = [*result_args(tmp_path), "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    table = pd.read_csv(out)
+    assert (table.text == np.asarray(words)[table.input]).all()  # token text kept in the file
+
+
+def result_args(folder):
+    return [
+        "attribute",
+        str(folder / "sentiment.keras"),
+        str(folder / "reviews.txt"),
+        "--vocab",
+        str(folder / "vocab.txt"),
+    ]
+
+
+def test_attribute_shows_and_saves_sequence_ids_timestamps_and_feature_names(files):
+    folder, _model, _table = files
+    result = runner.invoke(
+        app,
+        ["attribute", str(folder / "forecaster.keras"), str(folder / "long.csv"), "-t", "9,0"],
+    )
+    assert result.exit_code == 0, result.output
+    header = next(line.split() for line in result.output.splitlines() if "sample" in line)
+    assert header == [
+        "sample",
+        "sample_id",
+        "time",
+        "timestamp",
+        "feature",
+        "feature_name",
+        "input",
+        "attribution",
+    ]
+    assert "vibration" in result.output
+    for suffix in (".csv", ".parquet", ".npz"):
+        out = folder / f"labelled{suffix}"
+        args = ["attribute", str(folder / "forecaster.keras"), str(folder / "long.csv")]
+        assert runner.invoke(app, [*args, "-t", "9,0", "-o", str(out)]).exit_code == 0
+        if suffix == ".npz":
+            with np.load(out) as saved:
+                assert saved["series/feature_names"].tolist() == ["vibration"]
+                assert saved["series/sample_ids"].tolist() == [7, 9]
+                np.testing.assert_array_equal(saved["series/timestamps"][1], np.arange(1, 11))
+            continue
+        table = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+        assert set(table.sample_id) == {7, 9} and set(table.feature_name) == {"vibration"}
+        assert table[table["sample"] == 1].timestamp.tolist() == list(range(1, 11))
+
+
+def test_ablation_top_table_has_one_row_per_group(files):
+    folder, _model, _table = files
+    result = runner.invoke(
+        app,
+        [
+            "attribute",
+            str(folder / "forecaster.keras"),
+            str(folder / "long.csv"),
+            "-m",
+            "ablation",
+            "--groups",
+            "feature",
+            "-t",
+            "9,0",
+            "--top",
+            "10",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.strip().startswith(("0 ", "1 "))]
+    assert len(rows) == 2  # two samples x one feature group, not 2 x 10 cells
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--top", "-1"], "`--top` must be an integer >= 0, received -1"),
+        (["--steps", "100000"], "`--steps` must be an integer from 1 to 1000"),
+        (["--batch-size", "0"], "`--batch-size` must be an integer >= 1"),
+        (["--groups", "token", "-m", "ablation"], "`--groups` must be one of"),
+        (["-m", "occlusion", "--window", "2,2,2"], "--window must be N or N,M"),
+        (["--baseline", "average"], "--baseline must be zeros, mean, median or an existing"),
+        (["--reference", "ref.npy"], "--reference is the data behind --baseline mean"),
+        (["-m", "saliency", "--baseline", "mean"], "--baseline does not apply to saliency"),
+    ],
+)
+def test_bad_flags_give_one_error_line(files, args, message):
+    folder, _model, _table = files
+    result = runner.invoke(
+        app,
+        [
+            "attribute",
+            str(folder / "forecaster.keras"),
+            str(folder / "long.csv"),
+            "-t",
+            "9,0",
+            *args,
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output

@@ -9,25 +9,32 @@ import numpy as np
 from rnnlens.attribution.base import Attribution, Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.options import OptionError
-from rnnlens.attribution.perturbation import perturbation_deltas, spread
+from rnnlens.attribution.perturbation import check_perturbable, perturbation_deltas, spread
 
-__all__ = ["ABLATION_GROUPS", "FeatureAblation", "ablation_regions"]
+__all__ = [
+    "ABLATION_GROUPS",
+    "FeatureAblation",
+    "ablation_groups",
+    "ablation_regions",
+    "regions_of",
+]
 
 ABLATION_GROUPS = ("time", "feature", "cell")
 
 
-def ablation_regions(steps: int, features: int, groups: Any, *, tokens: bool = False) -> np.ndarray:
-    """Boolean masks ``(n_groups, steps, features)``: one per group, each cell in at most one group.
+def ablation_groups(steps: int, features: int, groups: Any, *, tokens: bool = False) -> np.ndarray:
+    """The group map ``(steps, features)``: each cell's integer group id, ``-1`` for cells never ablated.
 
     Args:
         steps, features: the input's time length and feature count (1 for token inputs).
-        groups: ``"time"`` (each step, all features), ``"feature"`` (each feature, all steps), ``"cell"``
-            (each step x feature), or an int array ``(steps, features)`` / ``(steps,)`` of group ids
-            (cells with the same id are ablated together; negative ids are never ablated).
+        groups: ``"time"`` (each step, all features; id = step), ``"feature"`` (each feature, all steps;
+            id = feature), ``"cell"`` (each step x feature; id = step * features + feature), or an int
+            array ``(steps, features)`` / ``(steps,)`` of group ids (cells with the same id are ablated
+            together; negative ids are never ablated).
         tokens: the input holds tokens (only ``"time"`` / ``"cell"`` / a ``(steps,)`` array make sense).
 
     Raises:
-        OptionError: an unknown group name or a group array of the wrong shape.
+        OptionError: an unknown group name or a group array of the wrong shape or type.
     """
     if isinstance(groups, str):
         if groups not in ABLATION_GROUPS:
@@ -40,29 +47,53 @@ def ablation_regions(steps: int, features: int, groups: Any, *, tokens: bool = F
                 "Argument `groups='feature'` does not apply to a token input (it has no feature axis); "
                 "use groups='time' for one group per token."
             )
-        ids = {
+        return {
             "time": np.repeat(np.arange(steps)[:, None], features, axis=1),
             "feature": np.repeat(np.arange(features)[None, :], steps, axis=0),
             "cell": np.arange(steps * features).reshape(steps, features),
         }[groups]
-    else:
+    try:
         ids = np.asarray(groups)
-        if ids.ndim == 1:
-            ids = ids[:, None]
-        if ids.shape not in ((steps, features), (steps, 1)) or not np.issubdtype(
-            ids.dtype, np.integer
-        ):
-            raise OptionError(
-                f"Argument `groups` as an array must hold integer group ids of shape ({steps}, {features}) "
-                f"or ({steps},), received dtype {ids.dtype} and shape {np.asarray(groups).shape}."
-            )
-        ids = np.broadcast_to(ids, (steps, features))
+    except Exception:  # ragged nested lists and other non-arrays: reported below like any bad type
+        ids = np.asarray(None)
+    if ids.ndim == 1:
+        ids = ids[:, None]
+    if ids.shape not in ((steps, features), (steps, 1)) or not np.issubdtype(ids.dtype, np.integer):
+        raise OptionError(
+            f"Argument `groups` must be 'time', 'feature', 'cell' or an array of integer group ids of "
+            f"shape ({steps}, {features}) or ({steps},); received {type(groups).__name__} of dtype "
+            f"{ids.dtype} and shape {np.shape(ids)}."
+        )
+    ids = np.broadcast_to(ids, (steps, features)).astype(np.int64)
+    if not np.any(ids >= 0):
+        raise OptionError(
+            "Argument `groups` holds no group id >= 0, so nothing would be ablated; negative ids mark "
+            "cells that are never ablated."
+        )
+    return np.where(ids >= 0, ids, -1)
+
+
+def ablation_regions(steps: int, features: int, groups: Any, *, tokens: bool = False) -> np.ndarray:
+    """Boolean masks ``(n_groups, steps, features)``, one per group of :func:`ablation_groups`.
+
+    Raises:
+        OptionError: see :func:`ablation_groups`.
+    """
+    return regions_of(ablation_groups(steps, features, groups, tokens=tokens))
+
+
+def regions_of(ids: np.ndarray) -> np.ndarray:
+    """One boolean mask per group id ``>= 0`` of a group map, in increasing id order."""
     labels = [label for label in np.unique(ids) if label >= 0]
-    return np.array([ids == label for label in labels]).reshape(len(labels), steps, features)
+    return np.array([ids == label for label in labels]).reshape(len(labels), *ids.shape)
 
 
 class FeatureAblation(Attribution):
-    """Replace one group of cells at a time by the baseline; every cell of the group gets the drop.
+    """Replace one group of cells at a time by the baseline and record the target's drop, once per group.
+
+    The result knows its groups (:attr:`AttributionResult.groups`): each cell shows its group's drop, and
+    :meth:`~AttributionResult.group_values`, ``by_time`` / ``by_feature``, tables and ``top_k`` count each
+    group once, never its drop times its cell count.
 
     Example:
         >>> FeatureAblation(model).attribute(x, target=(9, 0), groups="time").by_time()  # doctest: +SKIP
@@ -104,14 +135,22 @@ class FeatureAblation(Attribution):
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
         )
-        values = []
+        maps = []
         for slot, x in zip(self.engine.slots, problem.space, strict=True):
+            check_perturbable(slot, x, self.name)
             if slot.tokens:
                 token_groups = groups if not isinstance(groups, str) else "time"
-                regions = ablation_regions(x.shape[1], 1, token_groups, tokens=True)
+                maps.append(ablation_groups(x.shape[1], 1, token_groups, tokens=True))
             else:
-                regions = ablation_regions(x.shape[1], x.shape[2], groups)
+                maps.append(ablation_groups(x.shape[1], x.shape[2], groups))
+        values = []
+        for slot, ids in zip(self.engine.slots, maps, strict=True):
+            regions = regions_of(ids)
             deltas = perturbation_deltas(self.engine, problem, slot.index, regions)
             values.append(spread(deltas, regions, average=False))
         options = {"groups": groups if isinstance(groups, str) else np.asarray(groups).tolist()}
-        return self._results(problem, values, options)
+        cell_maps = [
+            ids[:, 0] if slot.tokens else ids
+            for slot, ids in zip(self.engine.slots, maps, strict=True)
+        ]
+        return self._results(problem, values, options, groups=cell_maps)

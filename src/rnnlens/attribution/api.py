@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
-from rnnlens.attribution.base import Results
+from rnnlens.attribution.base import Results, attach_labels
+from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.options import OptionError
 from rnnlens.attribution.registry import method_info
 
@@ -22,18 +24,29 @@ def attribute(
     method: str = "integrated_gradients",
     target: Any = None,
     baselines: Any = None,
+    *,
+    feature_names: Sequence[str] | None = None,
+    sample_ids: Any = None,
+    timestamps: Any = None,
+    vocab: Sequence[str] | None = None,
     **options: Any,
 ) -> Results:
     """Attribute a model output to its inputs with a registered method.
 
     Args:
         model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
-        inputs: ``(batch, time, features)`` floats, ``(batch, time)`` token ids, or a list / dict with one
-            array per model input.
+        inputs: ``(batch, time, features)`` floats, ``(batch, time)`` token ids, a list / dict with one
+            array per model input, or a :class:`rnnlens.data.Dataset` (from :func:`rnnlens.data.load_data`),
+            whose feature names, sequence ids, timestamps and vocabulary travel into the results.
         method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``).
         target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
             ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
         baselines: see :class:`rnnlens.attribution.Baseline` (default zeros).
+        feature_names: ``(features,)`` names of the (first float) input's features.
+        sample_ids: ``(batch,)`` one id per sample.
+        timestamps: ``(batch, time)`` the time of every step of the first input.
+        vocab: the vocabulary of token inputs (position = token id): results gain the token text.
+            These four override what a ``Dataset`` carries; results validate their lengths.
         **options: the method's options (``n_steps``, ``window``, ``internal_batch_size``, ...).
             Integrated gradients' quadrature rule (its ``method=``) is passed as ``integration=``.
 
@@ -41,7 +54,7 @@ def attribute(
         An :class:`AttributionResult`, or a tuple with one per input for multi-input models.
 
     Raises:
-        OptionError: unknown method or option. ShapeError, DataError, TargetError: bad inputs, baselines
+        OptionError: unknown method or option, or a label for an axis the inputs lack. ShapeError, DataError, TargetError: bad inputs, baselines
             or target. ModelLoadError: the model file cannot be loaded.
 
     Example:
@@ -61,5 +74,10 @@ def attribute(
         raise OptionError(
             f"Method {info.name!r} does not take option(s) {unknown}; its options are {sorted(accepted)}."
         )
+    labels = InputLabels.given(feature_names, sample_ids, timestamps, vocab)
     own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
-    return cls(model).attribute(inputs, target=target, baselines=baselines, **own_options)
+    result = cls(model).attribute(inputs, target=target, baselines=baselines, **own_options)
+    if labels.empty:
+        return result
+    labelled = attach_labels(list(result) if isinstance(result, tuple) else [result], labels)
+    return labelled[0] if len(labelled) == 1 else tuple(labelled)

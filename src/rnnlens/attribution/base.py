@@ -8,6 +8,7 @@ padded tokens zeroed, ``output_time`` axis for every-step targets).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,12 +18,13 @@ import numpy as np
 from rnnlens.attribution.baselines import resolve_baselines
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
 from rnnlens.attribution.engine import Engine
+from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.result import AttributionResult
 from rnnlens.attribution.targets import ResolvedTarget, resolve_target
 from rnnlens.loading import ensure_model
 from rnnlens.validation import prepare_inputs
 
-__all__ = ["Attribution", "Problem", "Results"]
+__all__ = ["Attribution", "Problem", "Results", "attach_labels"]
 
 # One result per model input: a single result for single-input models, a tuple otherwise (as in Captum).
 Results = AttributionResult | tuple[AttributionResult, ...]
@@ -34,7 +36,8 @@ class Problem:
 
     ``space`` and ``baselines`` are per input ``(samples, time, features | embedding_dim)``; ``tokens`` are
     the token-id arrays of token inputs (fed unchanged so masks still come from the real ids);
-    ``target.weights`` has one row per (sample, output step).
+    ``target.weights`` has one row per (sample, output step); ``labels`` are the names the inputs came
+    with (a :class:`rnnlens.data.Dataset`'s feature names, sequence ids, timestamps, vocabulary).
     """
 
     arrays: list[np.ndarray]
@@ -46,6 +49,7 @@ class Problem:
     baselines: list[np.ndarray]
     memory_budget_mb: float
     internal_batch_size: int | None
+    labels: InputLabels
 
     @property
     def n_rows(self) -> int:
@@ -90,6 +94,10 @@ class Attribution:
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
     ) -> Problem:
         engine = self.engine
+        labels = InputLabels()
+        if _is_dataset(inputs):
+            labels = InputLabels.from_dataset(inputs)
+            inputs = inputs.arrange(self.model)
         arrays = prepare_inputs(self.model, inputs)
         space = engine.to_space(arrays)
         tokens = engine.token_arrays(arrays)
@@ -107,6 +115,7 @@ class Attribution:
             baselines=resolve_baselines(baselines, engine, arrays, space),
             memory_budget_mb=memory_budget_mb,
             internal_batch_size=internal_batch_size,
+            labels=labels,
         )
 
     def _results(
@@ -117,8 +126,12 @@ class Attribution:
         *,
         baseline_outputs: np.ndarray | None = None,
         completeness: bool = False,
+        groups: list[np.ndarray] | None = None,
     ) -> Results:
-        """Per-row attributions in attribution space -> one :class:`AttributionResult` per input."""
+        """Per-row attributions in attribution space -> one :class:`AttributionResult` per input.
+
+        ``groups`` (one group map per input) marks results that hold one value per group of cells.
+        """
         target = problem.target
         samples = problem.arrays[0].shape[0]
         per_sample = target.per_sample
@@ -143,7 +156,10 @@ class Attribution:
             return rows.reshape(samples, per_sample, *rows.shape[1:])
 
         results = []
-        for slot, values, array in zip(self.engine.slots, reduced, problem.arrays, strict=True):
+        group_maps = groups if groups is not None else [None] * len(reduced)
+        for slot, values, array, group_map in zip(
+            self.engine.slots, reduced, problem.arrays, group_maps, strict=True
+        ):
             axes = (
                 "sample",
                 *(("output_time",) if target.output_times is not None else ()),
@@ -164,8 +180,10 @@ class Attribution:
                     completeness_gap=shape(gap) if gap is not None else None,
                     output_times=target.output_times,
                     options=dict(options),
+                    groups=group_map,
                 )
             )
+        results = attach_labels(results, problem.labels)
         return results[0] if len(results) == 1 else tuple(results)
 
     def _row_inputs(
@@ -174,3 +192,22 @@ class Attribution:
         """The inputs (attribution space) and token ids of the given rows, unperturbed."""
         samples = rows // problem.target.per_sample
         return [x[samples] for x in problem.space], [t[samples] for t in problem.tokens]
+
+
+def attach_labels(results: list[AttributionResult], labels: InputLabels) -> list[AttributionResult]:
+    """Each result with the labels that apply to its input (see :meth:`InputLabels.for_inputs`).
+
+    Raises:
+        OptionError: a label applies to no input. ShapeError, DataError: a label does not line up.
+    """
+    if labels.empty:
+        return results
+    chosen = labels.for_inputs([result.axes for result in results])
+    return [result.with_labels(**given) for result, given in zip(results, chosen, strict=True)]
+
+
+def _is_dataset(inputs: Any) -> bool:
+    """Is ``inputs`` a :class:`rnnlens.data.Dataset`? Looked up without importing ``rnnlens.data`` (and
+    pandas with it): if that module was never imported, no Dataset can exist."""
+    module = sys.modules.get("rnnlens.data.dataset")
+    return module is not None and isinstance(inputs, module.Dataset)

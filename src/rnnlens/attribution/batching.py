@@ -35,9 +35,16 @@ def chunk_size(
     if internal_batch_size is not None:
         limit = check_positive_int(internal_batch_size, "internal_batch_size")
     else:
-        if not isinstance(memory_budget_mb, int | float) or memory_budget_mb <= 0:
+        if (
+            isinstance(memory_budget_mb, bool)
+            or not isinstance(memory_budget_mb, int | float | np.integer | np.floating)
+            or not math.isfinite(memory_budget_mb)
+            or memory_budget_mb <= 0
+        ):
             raise OptionError(
-                f"Argument `memory_budget_mb` must be a positive number, received {memory_budget_mb!r}."
+                "Argument `memory_budget_mb` must be a finite number of megabytes > 0, received "
+                f"{memory_budget_mb!r}. It sizes the compiled calls; pass internal_batch_size to fix "
+                "their row count instead."
             )
         limit = int(memory_budget_mb * 2**20 // max(bytes_per_row, 1))
         limit = min(max(limit, 1), _MAX_ROWS)

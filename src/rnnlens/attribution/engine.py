@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnlens.attribution.batching import chunk_indices
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
+from rnnlens.attribution.evaluation_model import evaluation_model
 from rnnlens.inspection.graph import output_names
 from rnnlens.validation import embedding_vocab_sizes
 
@@ -47,9 +48,15 @@ class Slot:
 
 
 class Engine:
-    """Compiled, batched evaluations of one model (use :meth:`for_model`, which caches per model)."""
+    """Compiled, batched evaluations of one model (use :meth:`for_model`, which caches per model).
+
+    ``model`` is what the engine evaluates: the user's model, or its stateless, scope-safe clone (see
+    :mod:`rnnlens.attribution.evaluation_model`); ``output_names`` are always the user's.
+    """
 
     def __init__(self, model: Any) -> None:
+        user_model = model
+        model = evaluation_model(model)
         self.model = model
         names = [tensor.name.split(":")[0] for tensor in model.inputs]
         vocab = embedding_vocab_sizes(model)
@@ -68,7 +75,7 @@ class Engine:
             )
             for i, (name, tensor) in enumerate(zip(names, model.inputs, strict=True))
         )
-        self.output_names = output_names(model)
+        self.output_names = output_names(user_model)
         self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
         self._bytes_per_row: int | None = None
 

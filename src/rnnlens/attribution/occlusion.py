@@ -9,8 +9,9 @@ import numpy as np
 
 from rnnlens.attribution.base import Attribution, Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
+from rnnlens.attribution.causality import causal_inputs, clip_after, target_horizons
 from rnnlens.attribution.options import OptionError, check_positive_int
-from rnnlens.attribution.perturbation import perturbation_deltas, spread
+from rnnlens.attribution.perturbation import check_perturbable, perturbation_deltas, spread
 
 __all__ = ["Occlusion", "occlusion_regions"]
 
@@ -28,41 +29,39 @@ def occlusion_regions(
         steps: the input's time length.
         features: its feature count (1 for token inputs).
         window: ``w`` (``w`` steps x all features) or ``(w_time, w_features)``.
-        stride: ``s`` along time, or ``(s_time, s_features)``.
+        stride: ``s`` along time, or ``(s_time, s_features)``; at most the window along each axis, so
+            every cell is occluded by some window.
         feature_groups: lists of feature indices occluded together (replaces the feature window).
 
     Raises:
-        OptionError: a window larger than the input, a non-positive size, or a bad feature group.
+        OptionError: a window larger than the input, a stride larger than the window, a non-integer or
+            non-positive size, a window or stride that is not an int or a pair, or a bad feature group.
     """
-    w_time, w_features = window if isinstance(window, tuple) else (window, features)
-    s_time, s_features = stride if isinstance(stride, tuple) else (stride, 1)
-    w_time = check_positive_int(w_time, "window")
-    w_features = check_positive_int(w_features, "window")
-    s_time = check_positive_int(s_time, "stride")
-    s_features = check_positive_int(s_features, "stride")
+    w_time, w_features = _pair(window, "window")
+    s_time, s_features = _pair(stride, "stride")
+    w_features = features if w_features is None else w_features
+    s_features = 1 if s_features is None else s_features
     if w_time > steps:
         raise OptionError(
             f"Argument `window` spans {w_time} steps but the input has only {steps}; pass a window "
             f"of at most {steps} steps."
         )
+    if s_time > w_time:
+        raise OptionError(
+            f"Argument `stride` moves {s_time} steps but the window spans {w_time}: the steps in between "
+            f"would never be occluded and would read as attribution 0. Pass a stride of at most {w_time}."
+        )
     if feature_groups is not None:
-        feature_sets = []
-        for group in feature_groups:
-            indices = np.asarray(list(group))
-            if (
-                indices.size == 0
-                or not np.issubdtype(indices.dtype, np.integer)
-                or (indices.min() < 0 or indices.max() >= features)
-            ):
-                raise OptionError(
-                    f"Each feature group must be a non-empty list of feature indices in [0, {features}), "
-                    f"received {list(group)!r}."
-                )
-            feature_sets.append(np.isin(np.arange(features), indices))
+        feature_sets = [_feature_set(group, features) for group in _groups_list(feature_groups)]
     else:
         if w_features > features:
             raise OptionError(
                 f"Argument `window` spans {w_features} features but the input has only {features}."
+            )
+        if s_features > w_features:
+            raise OptionError(
+                f"Argument `stride` moves {s_features} features but the window spans {w_features}; "
+                f"pass a feature stride of at most {w_features}."
             )
         feature_sets = [
             (np.arange(features) >= f) & (np.arange(features) < f + w_features)
@@ -75,11 +74,58 @@ def occlusion_regions(
     return np.array([t[:, None] & f[None, :] for t in time_sets for f in feature_sets])
 
 
+def _pair(value: Any, name: str) -> tuple[int, int | None]:
+    """``(along time, along features or None)`` from an int or a 2-entry tuple / list."""
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise OptionError(
+                f"Argument `{name}` must be an int (steps) or a pair (steps, features), received "
+                f"{value!r} with {len(value)} entries."
+            )
+        return check_positive_int(value[0], name), check_positive_int(value[1], name)
+    return check_positive_int(value, name), None
+
+
+def _groups_list(feature_groups: Any) -> list[Any]:
+    if isinstance(feature_groups, str | bytes) or not isinstance(
+        feature_groups, Sequence | np.ndarray
+    ):
+        raise OptionError(
+            "Argument `feature_groups` must be a list of lists of feature indices, e.g. [[0, 1], [2]], "
+            f"received {type(feature_groups).__name__} {feature_groups!r}."
+        )
+    if len(feature_groups) == 0:
+        raise OptionError("Argument `feature_groups` is empty; pass at least one group, or None.")
+    return list(feature_groups)
+
+
+def _feature_set(group: Any, features: int) -> np.ndarray:
+    if isinstance(group, str | bytes) or not isinstance(group, Sequence | np.ndarray):
+        raise OptionError(
+            f"Each entry of `feature_groups` must be a list of feature indices, received {group!r}; "
+            "e.g. feature_groups=[[0, 1], [2]]."
+        )
+    indices = np.asarray(list(group))
+    if (
+        indices.size == 0
+        or not np.issubdtype(indices.dtype, np.integer)
+        or (indices.min() < 0 or indices.max() >= features)
+    ):
+        raise OptionError(
+            f"Each feature group must be a non-empty list of feature indices in [0, {features}), "
+            f"received {list(group)!r}."
+        )
+    return np.isin(np.arange(features), indices)
+
+
 class Occlusion(Attribution):
     """Slide a window over (time, feature), replace it by the baseline, and record the target's drop.
 
     Each cell gets the average drop of the windows covering it (Captum's rule). Token inputs are occluded
-    a window of whole tokens at a time (their embedding replaced by the baseline embedding).
+    a window of whole tokens at a time (their embedding replaced by the baseline embedding). Windows are
+    clipped at the causal horizon: when the explained output step ``t`` of a causal model (unidirectional
+    recurrent layers, per-step heads) cannot see input steps after ``t``, those steps get exactly 0, as
+    with integrated gradients, instead of a share of the windows that reach back before ``t``.
 
     Example:
         >>> Occlusion(model).attribute(x, target=(9, 0), window=(2, 1)).by_time()  # doctest: +SKIP
@@ -106,7 +152,7 @@ class Occlusion(Attribution):
             target: ``k``, ``(t, k)``, ``"predicted"`` or a :class:`Target`.
             baselines: what an occluded cell becomes (default zeros); see :class:`Baseline`.
             window: ``w`` steps x all features, or ``(w_time, w_features)``.
-            stride: ``s`` along time, or ``(s_time, s_features)``.
+            stride: ``s`` along time, or ``(s_time, s_features)``, at most the window.
             feature_groups: feature index lists occluded together, instead of a feature window.
             internal_batch_size: at most this many (window x sample) rows per compiled call.
             memory_budget_mb: sizes the chunks when ``internal_batch_size`` is None.
@@ -124,15 +170,24 @@ class Occlusion(Attribution):
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
         )
-        values = []
+        all_regions = []
         for slot, x in zip(self.engine.slots, problem.space, strict=True):
+            check_perturbable(slot, x, self.name)
             if slot.tokens:
-                w_time = window[0] if isinstance(window, tuple) else window
-                s_time = stride[0] if isinstance(stride, tuple) else stride
-                regions = occlusion_regions(x.shape[1], 1, w_time, s_time)
+                w_time, s_time = _pair(window, "window")[0], _pair(stride, "stride")[0]
+                all_regions.append(occlusion_regions(x.shape[1], 1, w_time, s_time))
             else:
-                regions = occlusion_regions(x.shape[1], x.shape[2], window, stride, feature_groups)
+                all_regions.append(
+                    occlusion_regions(x.shape[1], x.shape[2], window, stride, feature_groups)
+                )
+        horizons = target_horizons(problem.target.weights)
+        causal = causal_inputs(self.model, problem.target.output) if horizons is not None else ()
+        values = []
+        for slot, regions in zip(self.engine.slots, all_regions, strict=True):
             deltas = perturbation_deltas(self.engine, problem, slot.index, regions)
-            values.append(spread(deltas, regions, average=True))
+            spread_values = spread(deltas, regions, average=True)
+            if horizons is not None and slot.index in causal:
+                spread_values = clip_after(spread_values, horizons)
+            values.append(spread_values)
         options = {"window": window, "stride": stride, "feature_groups": feature_groups}
         return self._results(problem, values, options)

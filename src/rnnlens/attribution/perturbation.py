@@ -6,13 +6,32 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnlens.errors import UnsupportedLayerError
+
 if TYPE_CHECKING:
     from rnnlens.attribution.base import Problem
-    from rnnlens.attribution.engine import Engine
+    from rnnlens.attribution.engine import Engine, Slot
 
-__all__ = ["perturbation_deltas", "spread"]
+__all__ = ["check_perturbable", "perturbation_deltas", "spread"]
 
 _NOISE_ULPS = 4
+
+
+def check_perturbable(slot: Slot, space: np.ndarray, method: str) -> None:
+    """Raise unless the input is ``(batch, time, features)`` floats or token ids: what regions cover.
+
+    Raises:
+        UnsupportedLayerError: an input of another rank (ConvLSTM inputs ``(batch, time, rows, channels)``,
+            inputs without a time axis).
+    """
+    if slot.tokens or space.ndim == 3:
+        return
+    shape = "(batch, " + ", ".join(str(d) for d in space.shape[1:]) + ")"
+    raise UnsupportedLayerError(
+        f"Method {method!r} perturbs (time, feature) cells, but input {slot.name!r} has shape {shape} "
+        f"(axes {('sample', *slot.axes)}), as for ConvLSTM layers. Use a gradient method "
+        "(integrated_gradients, saliency, input_x_gradient), which handles inputs of any rank."
+    )
 
 
 def perturbation_deltas(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens._atomic import atomic_path
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.attribution.frames import label_arrays, result_frame
+from rnnlens.attribution.grouping import group_values, reduce_to_axis
+from rnnlens.attribution.labels import InputLabels, check_labels
+from rnnlens.attribution.options import check_positive_int
+from rnnlens.errors import DataError, OptionError, ShapeError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +45,14 @@ class AttributionResult:
             (F(x) - F(baseline))``, per sample (and output step); 0 for exact integration.
         output_times: the output steps of the ``"output_time"`` axis, if any.
         options: the method options used (``n_steps``, ``window``, ...).
+        feature_names: ``(feature,)`` names of the feature axis, when known.
+        sample_ids: ``(sample,)`` an id per sample (e.g. the sequence id of a long table), when known.
+        timestamps: ``(sample, time)`` the time of every step, when known.
+        vocab: the token vocabulary (position = token id) of a token input, when known.
+        groups: for methods that measure one value per group of cells (feature ablation): the group map
+            ``(time, feature)`` or ``(token,)`` of integer group ids, ``-1`` for cells in no group. Every
+            cell of a group holds the group's value; :meth:`group_values`, :meth:`by_time`,
+            :meth:`by_feature`, :meth:`to_dataframe` and :meth:`top_k` count each group once.
     """
 
     values: np.ndarray
@@ -54,6 +66,33 @@ class AttributionResult:
     completeness_gap: np.ndarray | None = None
     output_times: tuple[int, ...] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    feature_names: tuple[str, ...] | None = None
+    sample_ids: np.ndarray | None = None
+    timestamps: np.ndarray | None = None
+    vocab: tuple[str, ...] | None = None
+    groups: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        given = InputLabels.given(self.feature_names, self.sample_ids, self.timestamps, self.vocab)
+        for name in ("feature_names", "sample_ids", "timestamps", "vocab"):
+            object.__setattr__(self, name, getattr(given, name))
+        check_labels(
+            tuple(self.values.shape),
+            self.axes,
+            self.inputs,
+            feature_names=self.feature_names,
+            sample_ids=self.sample_ids,
+            timestamps=self.timestamps,
+            vocab=self.vocab,
+        )
+        if self.groups is not None:
+            groups = np.asarray(self.groups)
+            if groups.shape != self.cell_shape or not np.issubdtype(groups.dtype, np.integer):
+                raise ShapeError(
+                    f"Argument `groups` must be an integer map of the cells, shape {self.cell_shape}; "
+                    f"received dtype {groups.dtype} and shape {groups.shape}."
+                )
+            object.__setattr__(self, "groups", groups)
 
     def _repr_html_(self) -> str:
         """Notebook display: the attribution heatmap (or coloured tokens) of the first samples, escaped."""
@@ -67,6 +106,16 @@ class AttributionResult:
         return "token" in self.axes
 
     @property
+    def cell_axes(self) -> tuple[str, ...]:
+        """The input's own axes: ``("time", "feature")`` or ``("token",)``."""
+        return tuple(axis for axis in self.axes if axis not in ("sample", "output_time"))
+
+    @property
+    def cell_shape(self) -> tuple[int, ...]:
+        """The shape of the input's own axes (see :attr:`cell_axes`)."""
+        return tuple(self.values.shape[len(self.axes) - len(self.cell_axes) :])
+
+    @property
     def relative_gap(self) -> np.ndarray | None:
         """``|completeness_gap| / |F(x) - F(baseline)|`` (None unless the method reports a gap)."""
         if self.completeness_gap is None or self.baseline_outputs is None:
@@ -74,72 +123,121 @@ class AttributionResult:
         scale = np.abs(self.outputs - self.baseline_outputs)
         return np.abs(self.completeness_gap) / np.maximum(scale, np.finfo(np.float32).tiny)
 
-    def by_time(self) -> np.ndarray:
-        """Attributions summed over features: axes ``(sample, [output_time,] time)`` (tokens: unchanged)."""
-        if self.tokens:
-            return self.values
-        if "time" not in self.axes:
-            raise ShapeError(f"Input {self.input_name!r} has no time axis (axes {self.axes}).")
-        return self.values.sum(axis=-1)
-
-    def by_feature(self) -> np.ndarray:
-        """Attributions summed over time: axes ``(sample, [output_time,] feature)``.
+    def with_labels(
+        self,
+        *,
+        feature_names: Sequence[str] | None = None,
+        sample_ids: Any = None,
+        timestamps: Any = None,
+        vocab: Sequence[str] | None = None,
+    ) -> AttributionResult:
+        """A copy with the given labels set (validated against the result's axes).
 
         Raises:
-            ShapeError: token inputs have no feature axis (use :meth:`by_time`).
+            ShapeError: a label does not line up with its axis. DataError: token ids beyond ``vocab``.
+        """
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("feature_names", feature_names),
+                ("sample_ids", sample_ids),
+                ("timestamps", timestamps),
+                ("vocab", vocab),
+            )
+            if value is not None
+        }
+        return replace(self, **changes)
+
+    def group_values(self) -> np.ndarray:
+        """One value per group: ``(sample, [output_time,] group)``, groups in increasing id order.
+
+        For results without groups every cell is its own group (cells in row-major order).
+        """
+        if self.groups is None:
+            return self.values.reshape(*self.values.shape[: -len(self.cell_axes)], -1)
+        return group_values(self.values, self.groups)
+
+    def by_time(self) -> np.ndarray:
+        """Attributions per step: axes ``(sample, [output_time,] time)`` (tokens: one per token).
+
+        Summed over features; for grouped results, each group lying at a step counts once.
+
+        Raises:
+            ShapeError: no time axis, or a group spans several steps.
+        """
+        step_axis = "token" if self.tokens else "time"
+        if step_axis not in self.axes:
+            raise ShapeError(f"Input {self.input_name!r} has no time axis (axes {self.axes}).")
+        if self.groups is not None:
+            return self._grouped(step_axis)
+        return self.values if self.tokens else self.values.sum(axis=-1)
+
+    def by_feature(self) -> np.ndarray:
+        """Attributions per feature: axes ``(sample, [output_time,] feature)``.
+
+        Summed over time; for grouped results, each group lying on a feature counts once.
+
+        Raises:
+            ShapeError: token inputs have no feature axis (use :meth:`by_time`), or a group spans several
+                features.
         """
         if "feature" not in self.axes:
             raise ShapeError(
                 f"Input {self.input_name!r} has axes {self.axes} and no feature axis; use by_time() for "
                 "one score per token."
             )
+        if self.groups is not None:
+            return self._grouped("feature")
         return self.values.sum(axis=self.axes.index("time")) if "time" in self.axes else self.values
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per cell: the axis indices, ``input`` (value or token id) and ``attribution``."""
-        import pandas as pd
-
-        grids = np.meshgrid(*[np.arange(n) for n in self.values.shape], indexing="ij")
-        columns: dict[str, Any] = {
-            axis: grid.ravel() for axis, grid in zip(self.axes, grids, strict=True)
-        }
-        if "output_time" in columns and self.output_times is not None:
-            columns["output_time"] = np.asarray(self.output_times)[columns["output_time"]]
-        input_axes = [axis for axis in self.axes if axis != "output_time"]
-        index = tuple(grids[self.axes.index(axis)].ravel() for axis in input_axes)
-        columns["input"] = self.inputs[index]
-        columns["attribution"] = self.values.ravel()
-        frame = pd.DataFrame(columns)
-        frame.attrs.update(
-            {"input_name": self.input_name, "method": self.method, "target": self.target}
+    def _grouped(self, axis: str) -> np.ndarray:
+        groups = self.groups if self.groups is not None else np.zeros(self.cell_shape, int)
+        return reduce_to_axis(
+            self.values, groups, self.cell_axes.index(axis), axis, self.input_name
         )
-        return frame
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per cell (per group for grouped results): axis indices, labels, input, attribution.
+
+        Columns: ``sample`` (and ``sample_id``), ``output_time`` for every-step targets, ``group`` for
+        grouped results, the cell coordinates ``time`` (and ``timestamp``), ``feature`` (and
+        ``feature_name``) or ``token`` (and ``timestamp``), ``input`` (the value or token id; and ``text``
+        with a vocabulary) and ``attribution``. A grouped result has a coordinate column only where every
+        group lies at one index of that axis, and ``input`` only when every group is a single cell.
+        """
+        return result_frame(self)
 
     def top_k(self, k: int = 10, sample: int | None = None) -> pd.DataFrame:
-        """The ``k`` cells with the largest absolute attribution, largest first.
+        """The ``k`` cells (groups, for grouped results) with the largest absolute attribution.
 
         Args:
-            k: how many cells.
+            k: how many rows, ``>= 0``.
             sample: restrict to one sample (None: over all samples).
 
         Returns:
-            A DataFrame with the axis columns, ``input`` and ``attribution``.
+            A DataFrame with the columns of :meth:`to_dataframe`, largest ``|attribution|`` first.
+
+        Raises:
+            OptionError: ``k`` is not an integer ``>= 0``. ShapeError: ``sample`` is out of range.
 
         Example:
             >>> result.top_k(3, sample=0)  # doctest: +SKIP
         """
+        k = check_positive_int(k, "k", minimum=0)
         frame = self.to_dataframe()
         if sample is not None:
+            if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+                raise OptionError(f"Argument `sample` must be an int, received {sample!r}.")
             if not -self.values.shape[0] <= sample < self.values.shape[0]:
                 raise ShapeError(
                     f"Argument `sample` is {sample} but the result holds {self.values.shape[0]} samples."
                 )
             frame = frame[frame["sample"] == sample % self.values.shape[0]]
-        order = np.argsort(-np.abs(frame["attribution"].to_numpy()), kind="stable")[: max(k, 0)]
+        order = np.argsort(-np.abs(frame["attribution"].to_numpy()), kind="stable")[:k]
         return frame.iloc[order].reset_index(drop=True)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the result atomically: ``.npz`` (arrays + metadata), ``.parquet`` or ``.csv`` (long table).
+        """Write the result atomically: ``.npz`` (arrays + labels + metadata), ``.parquet`` or ``.csv``.
 
         Raises:
             DataError: an unsupported file suffix.
@@ -147,7 +245,7 @@ class AttributionResult:
         return save_results([self], path)
 
     def metadata(self) -> dict[str, Any]:
-        """JSON-serialisable description: input, method, target, axes, options, gap summary."""
+        """JSON-serialisable description: input, method, target, axes, options, labels, gap summary."""
         gap = self.relative_gap
         return {
             "input_name": self.input_name,
@@ -158,6 +256,8 @@ class AttributionResult:
             "output_times": list(self.output_times) if self.output_times is not None else None,
             "options": {key: _jsonable(value) for key, value in self.options.items()},
             "max_relative_completeness_gap": float(np.max(gap)) if gap is not None else None,
+            "feature_names": list(self.feature_names) if self.feature_names is not None else None,
+            "grouped": self.groups is not None,
         }
 
     def __repr__(self) -> str:
@@ -170,8 +270,10 @@ class AttributionResult:
 def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[str]) -> Path:
     """Save one result per input to one file, atomically (see :meth:`AttributionResult.save`).
 
-    ``.npz`` stores ``<input>/values``, ``<input>/inputs``, ... and a JSON ``metadata`` entry; tables get an
-    ``input_name`` column.
+    ``.npz`` stores ``<input>/values``, ``<input>/inputs``, ``<input>/outputs``, the labels the result
+    carries (``<input>/feature_names``, ``sample_ids``, ``timestamps``, ``token_text``, ``groups``) and a
+    JSON ``metadata`` entry; tables (see :meth:`AttributionResult.to_dataframe`) get an ``input_name``
+    column.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -186,6 +288,9 @@ def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[s
             prefix = result.input_name
             arrays[f"{prefix}/values"] = result.values
             arrays[f"{prefix}/inputs"] = result.inputs
+            arrays.update(
+                {f"{prefix}/{name}": array for name, array in label_arrays(result).items()}
+            )
             arrays[f"{prefix}/outputs"] = result.outputs
             if result.completeness_gap is not None:
                 arrays[f"{prefix}/completeness_gap"] = result.completeness_gap

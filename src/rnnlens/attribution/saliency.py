@@ -52,6 +52,10 @@ class Saliency(Attribution):
             ShapeError, DataError: bad inputs. TargetError: a target that does not fit the output.
             OptionError: baselines were given.
         """
+        if not isinstance(abs, bool | np.bool_):
+            raise OptionError(
+                f"Argument `abs` must be True (|gradient|) or False (signed gradient), received {abs!r}."
+            )
         if baselines is not None:
             raise OptionError(
                 "Saliency takes no baselines (it is the gradient at the input); received "

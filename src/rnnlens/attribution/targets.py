@@ -200,6 +200,8 @@ def _as_target(target: Any) -> Target:
             f"A tuple target is (t, k) for step t, unit k of a sequence output; received {target!r} "
             f"with {len(target)} entries."
         )
+    if isinstance(target, np.ndarray) and target.ndim == 0:
+        return _as_target(target.item())
     if isinstance(target, list | np.ndarray):
         return Target(unit=list(np.asarray(target).tolist()))
     raise TargetError(

@@ -24,6 +24,21 @@ TIME_COLUMN_OPTION = typer.Option(
 )
 
 
+def read_dataset(
+    path: Path,
+    model: Any,
+    *,
+    vocab: Path | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
+) -> Any:
+    """Read DATA for ``model`` as a :class:`rnnlens.data.Dataset`, keeping its feature names, sequence ids,
+    timestamps and vocabulary (commands whose results carry those labels use this)."""
+    from rnnlens.data import load_data
+
+    return load_data(path, model, vocab=vocab, id_column=id_column, time_column=time_column)
+
+
 def read_model_inputs(
     path: Path,
     model: Any,

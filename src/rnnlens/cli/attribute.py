@@ -13,6 +13,7 @@ from rnnlens.cli._data import (
     ID_COLUMN_OPTION,
     TIME_COLUMN_OPTION,
     VOCAB_OPTION,
+    read_dataset,
     read_model_inputs,
 )
 
@@ -44,7 +45,9 @@ def attribute(
     reference: Path | None = typer.Option(
         None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
     ),
-    steps: int = typer.Option(50, "--steps", help="Integrated gradients: quadrature points."),
+    steps: int = typer.Option(
+        50, "--steps", help="Integrated gradients: quadrature points (1 to 1000)."
+    ),
     integration: str = typer.Option(
         "gausslegendre",
         "--integration",
@@ -58,7 +61,9 @@ def attribute(
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Rows per compiled call (default: sized by a 512 MB budget)."
     ),
-    top: int = typer.Option(5, "--top", help="Print the top-K cells per input."),
+    top: int = typer.Option(
+        5, "--top", help="Print the top-K cells (groups, for ablation) per input; 0: none."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the attributions: .npz, .parquet or .csv."
     ),
@@ -74,30 +79,22 @@ def attribute(
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
         from rnnlens.attribution.registry import method_info
-        from rnnlens.data import read_vocab
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
         info = method_info(method)
+        options = _method_options(info.name, steps, integration, window, stride, groups, batch_size)
+        _check_flags(top, baseline, reference, info)
         keras_model = load_model(model, safe_mode=not unsafe)
         read: dict[str, Any] = {"vocab": vocab, "id_column": id_column, "time_column": time_column}
-        inputs = read_model_inputs(data, keras_model, **read)
-        options: dict[str, Any] = {}
-        if batch_size is not None:
-            options["internal_batch_size"] = batch_size
-        if info.name == "integrated_gradients":
-            options.update(n_steps=steps, integration=integration)
-        elif info.name == "occlusion":
-            options.update(window=_pair(window, "--window"), stride=_pair(stride, "--stride"))
-        elif info.name == "feature_ablation":
-            options["groups"] = groups
+        dataset = read_dataset(data, keras_model, **read)
         baselines = (
-            _baselines(baseline, reference, inputs, keras_model, read) if info.baselines else None
+            _baselines(baseline, reference, dataset, keras_model, read) if info.baselines else None
         )
         try:
             result = run_attribution(
                 keras_model,
-                inputs,
+                dataset,
                 method=info.name,
                 target=_parse_target(target, output),
                 baselines=baselines,
@@ -118,27 +115,81 @@ def attribute(
                 console.print(f"  completeness gap: max {float(gap.max()):.2e} of |F(x) - F(b)|")
             if top > 0:
                 table = item.top_k(top)
-                if item.tokens and vocab is not None:
-                    words = read_vocab(vocab)
-                    table["text"] = [
-                        words[i] if 0 <= i < len(words) else "?" for i in table["input"]
-                    ]
                 console.print(table.to_string(index=False), markup=False, highlight=False)
         if out is not None:
             save_results(results, out)
             console.print(f"Wrote {out}", highlight=False)
 
 
+def _method_options(
+    name: str,
+    steps: int,
+    integration: str,
+    window: str,
+    stride: str,
+    groups: str,
+    batch_size: int | None,
+) -> dict[str, Any]:
+    """The chosen method's options from the flags, checked before any model or data is read."""
+    from rnnlens.attribution.ablation import ABLATION_GROUPS
+    from rnnlens.attribution.integrated_gradients import INTEGRATION_METHODS, MAX_N_STEPS
+    from rnnlens.attribution.options import check_choice, check_positive_int
+
+    options: dict[str, Any] = {}
+    if batch_size is not None:
+        options["internal_batch_size"] = check_positive_int(batch_size, "--batch-size")
+    if name == "integrated_gradients":
+        options["n_steps"] = check_positive_int(
+            steps,
+            "--steps",
+            maximum=MAX_N_STEPS,
+            why="Each step is one model evaluation per sample; the completeness gap shows when more help.",
+        )
+        options["integration"] = check_choice(integration, "--integration", INTEGRATION_METHODS)
+    elif name == "occlusion":
+        options.update(window=_pair(window, "--window"), stride=_pair(stride, "--stride"))
+    elif name == "feature_ablation":
+        options["groups"] = check_choice(groups, "--groups", ABLATION_GROUPS)
+    return options
+
+
+def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> None:
+    from rnnlens.attribution.options import OptionError, check_positive_int
+
+    check_positive_int(top, "--top", minimum=0)
+    if not info.baselines and baseline not in ("zeros", ""):
+        raise OptionError(
+            f"--baseline does not apply to {info.name}, which takes no baseline; received "
+            f"{baseline!r}. Leave --baseline out, or use integrated_gradients, occlusion or "
+            "feature_ablation."
+        )
+    if reference is not None and baseline not in ("mean", "median"):
+        raise OptionError(
+            f"--reference is the data behind --baseline mean or median, but --baseline is {baseline!r}; "
+            "add --baseline mean (or median), or leave --reference out."
+        )
+
+
 def _baselines(
-    spec: str, reference: Path | None, inputs: Any, model: Any, read: dict[str, Any]
+    spec: str, reference: Path | None, dataset: Any, model: Any, read: dict[str, Any]
 ) -> Any:
     from rnnlens.attribution import Baseline
+    from rnnlens.attribution.options import OptionError
 
     if spec in ("zeros", ""):
         return None
     if spec in ("mean", "median"):
-        data = read_model_inputs(reference, model, **read) if reference is not None else inputs
+        if reference is not None:
+            data = read_model_inputs(reference, model, **read)
+        else:
+            arrays = dataset.model_inputs(model)
+            data = arrays[0] if len(arrays) == 1 else arrays
         return Baseline.mean(data) if spec == "mean" else Baseline.median(data)
+    if not Path(spec).is_file():
+        raise OptionError(
+            f"--baseline must be zeros, mean, median or an existing data file (.npy / .npz) with one "
+            f"baseline per sample; {spec!r} is none of these (the file does not exist)."
+        )
     return read_model_inputs(Path(spec), model, **read)
 
 
@@ -208,4 +259,4 @@ def _pair(text: str, flag: str) -> int | tuple[int, int]:
         return values[0]
     if len(values) == 2:
         return values[0], values[1]
-    raise OptionError(f"{flag} must be N or N,M, received {text!r}.")
+    raise OptionError(f"{flag} must be N or N,M (steps, or steps,features), received {text!r}.")

@@ -17,10 +17,11 @@ import numpy as np
 from rnnlens.attribution.base import Attribution, Problem
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.engine import Engine, Slot
+from rnnlens.attribution.grouping import group_labels
 from rnnlens.attribution.options import check_choice, check_positive_int
 from rnnlens.attribution.result import AttributionResult
 from rnnlens.errors import DataError, OptionError, ShapeError, TargetError
-from rnnlens.quality.ranking import cell_counts, cell_ranks
+from rnnlens.quality.ranking import cell_counts, cell_ranks, group_ranks
 from rnnlens.quality.result import FaithfulnessResult
 
 __all__ = ["deletion_curve", "insertion_curve"]
@@ -51,7 +52,8 @@ def deletion_curve(
     """Replace the top fraction of cells by the baseline, for fractions ``0, 1/steps, ..., 1``.
 
     At fraction ``k / steps`` the ``round(k * n / steps)`` cells with the largest ``|attribution|`` are
-    replaced (``n``: the sample's cells; padded tokens excluded). A faithful explanation makes the target
+    replaced (``n``: the sample's cells; padded tokens excluded). For grouped results (feature ablation)
+    the units are whole groups, ranked by their one value each, so a group is never removed in part. A faithful explanation makes the target
     fall fast: a high AOPC, a low area under the curve, and a positive ``random_gap``.
 
     Args:
@@ -181,15 +183,29 @@ def _curve(
     _check_matches(result, problem, slot)
 
     samples = len(problem.arrays[0])
-    importance = np.abs(np.asarray(result.values, dtype=np.float64)).reshape(samples, -1)
     mask = problem.masks[slot.index]
-    valid = mask.reshape(samples, -1) if mask is not None else np.ones(importance.shape, bool)
-    rng = np.random.default_rng(int(seed))
-    ranks = np.stack(
-        [cell_ranks(importance, valid)]
-        + [cell_ranks(rng.random(importance.shape), valid) for _ in range(n_random)]
+    valid = (
+        mask.reshape(samples, -1)
+        if mask is not None
+        else np.ones((samples, int(np.prod(result.cell_shape))), bool)
     )
-    counts = cell_counts(valid.sum(axis=1), steps)
+    rng = np.random.default_rng(int(seed))
+    if result.groups is None:
+        importance = np.abs(np.asarray(result.values, dtype=np.float64)).reshape(samples, -1)
+        ranks = np.stack(
+            [cell_ranks(importance, valid)]
+            + [cell_ranks(rng.random(importance.shape), valid) for _ in range(n_random)]
+        )
+        counts = cell_counts(valid.sum(axis=1), steps)
+    else:  # one value per group: remove whole groups, ranked by their value
+        labels = group_labels(result.groups)
+        positions = np.searchsorted(labels, result.groups.ravel())
+        cell_groups = np.where(result.groups.ravel() >= 0, positions, -1)
+        importance = np.abs(result.group_values().astype(np.float64)).reshape(samples, -1)
+        orders = [importance] + [rng.random(importance.shape) for _ in range(n_random)]
+        ranked = [group_ranks(order, cell_groups, valid) for order in orders]
+        ranks = np.stack([cell_rank for cell_rank, _ in ranked])
+        counts = cell_counts(ranked[0][1], steps)
     curves = _evaluate(runner.engine, problem, slot, ranks, counts, deletion=kind == "deletion")
     random_curves = curves[1:]
     return FaithfulnessResult(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cell_counts", "cell_ranks"]
+__all__ = ["cell_counts", "cell_ranks", "group_ranks"]
 
 
 def cell_ranks(scores: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -48,3 +48,34 @@ def cell_counts(n_valid: np.ndarray, steps: int) -> np.ndarray:
     k = np.arange(steps + 1, dtype=np.int64)[None, :]
     n = np.asarray(n_valid, dtype=np.int64)[:, None]
     return (2 * k * n + steps) // (2 * steps)  # exact integer round-half-up of k * n / steps
+
+
+def group_ranks(
+    scores: np.ndarray, cell_groups: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank whole groups of cells: every cell of a group gets its group's place in the removal order.
+
+    For grouped attributions (feature ablation), where a value belongs to a group, not to each cell: a
+    curve then removes one group per rank, never part of a group.
+
+    Args:
+        scores: ``(sample, groups)`` importance of each group.
+        cell_groups: ``(cells,)`` the position (in ``scores``) of each cell's group, ``-1`` for none.
+        valid: ``(sample, cells)`` booleans; a group is ranked when any of its cells is valid.
+
+    Returns:
+        ``(sample, cells)`` ranks (``-1`` for cells in no group or invalid) and ``(sample,)`` the number
+        of ranked groups.
+
+    Example:
+        >>> ranks, n = group_ranks(np.array([[1.0, 3.0]]), np.array([0, 0, 1, -1]), np.ones((1, 4), bool))
+        >>> ranks.tolist(), n.tolist()
+        ([[1, 1, 0, -1]], [2])
+    """
+    n_groups = scores.shape[1]
+    member = cell_groups[None, :] == np.arange(n_groups)[:, None]  # (groups, cells)
+    group_valid = (valid[:, None, :] & member[None]).any(axis=2)  # (sample, groups)
+    ranks = cell_ranks(scores, group_valid)
+    in_group = cell_groups >= 0
+    cell = np.where(in_group[None, :], ranks[:, np.where(in_group, cell_groups, 0)], -1)
+    return np.where(valid & (cell >= 0), cell, -1), group_valid.sum(axis=1)

@@ -56,11 +56,13 @@ class FaithfulnessResult:
         input_name: the model input that was perturbed (other inputs stay at ``x``).
         target: the explained value, in words.
         fractions: ``(fraction,)``: ``0, 1/steps, ..., 1``.
-        counts: ``(sample, fraction)`` cells removed / inserted at each fraction.
+        counts: ``(sample, fraction)`` cells removed / inserted at each fraction (whole groups, for
+            grouped attributions such as feature ablation).
         curves: ``(sample, fraction)`` the target's value ``F`` along the curve of ``order``.
         random_curves: ``(repeat, sample, fraction)`` the same for each random order.
         ranks: ``(sample, time, feature)`` or ``(sample, token)``: each cell's place in the attribution
-            order (0 goes first), ``-1`` for cells never touched (padded tokens).
+            order (0 goes first; all cells of a group share its place), ``-1`` for cells never touched
+            (padded tokens, cells in no group).
 
     Example:
         >>> curve = deletion_curve(model, x, result, steps=10)  # doctest: +SKIP
