@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from rnnlens.decoding import decode
-from rnnlens.errors import DataError
+from rnnlens.errors import OutputError
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,7 @@ def test_html_escapes_user_strings(result):
 
 
 def test_unknown_suffix_writes_nothing(result, tmp_path):
-    with pytest.raises(
-        DataError, match=r"expected a suffix in \('.csv', '.json', '.parquet', '.html'\)"
-    ):
+    with pytest.raises(OutputError, match=r"path must end in \.csv, \.json, \.parquet, \.html"):
         result.save(tmp_path / "out.xlsx")
     assert list(tmp_path.iterdir()) == []
 

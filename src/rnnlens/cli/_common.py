@@ -7,7 +7,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -69,6 +70,17 @@ class OneLineErrorsGroup(TyperGroup):
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
+
+
+def check_out(path: Path | None, suffixes: Iterable[str], option: str = "--out") -> None:
+    """Check an output path before any work: suffix, existing writable folder, regular-file target.
+
+    A mistyped ``-o`` must fail in a second, not after minutes of computing (and never create folders).
+    """
+    if path is not None:
+        from rnnlens._atomic import check_output_path
+
+        check_output_path(path, suffixes, option=option)
 
 
 def set_debug(on: bool) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import check_out, console, user_errors
 
 _DATA_HELP = (
     "Inputs: .npy; .npz with `x` (or one array per model input name) and optional `feature_names`, "
@@ -89,9 +89,11 @@ def predict(
     with user_errors():
         from rnnlens.data import load_data
         from rnnlens.decoding import decode
+        from rnnlens.decoding.interpretation import SAVE_SUFFIXES
         from rnnlens.errors import DataError, OptionError, TargetError
         from rnnlens.loading import load_model
 
+        check_out(out, SAVE_SUFFIXES)
         if rows < 0:
             raise OptionError(
                 f"--rows must be 0 or more (rows printed when no --out file is given), received {rows}."

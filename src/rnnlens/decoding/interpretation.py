@@ -13,14 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnlens._atomic import atomic_path, write_text_atomic
-from rnnlens.errors import DataError
+from rnnlens._atomic import atomic_path, check_output_path, write_text_atomic
 
 __all__ = ["KINDS", "Interpretation"]
 
 #: What an Interpretation can hold.
 KINDS = ("binary", "multilabel", "categorical", "regression", "generation", "raw")
-_SUFFIXES = (".csv", ".json", ".parquet", ".html")
+SAVE_SUFFIXES = (".csv", ".json", ".parquet", ".html")
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,8 +92,9 @@ class Interpretation:
         """Write by suffix: ``.csv``, ``.json``, ``.parquet`` or ``.html``, atomically.
 
         Raises:
-            DataError: an unsupported suffix.
+            OutputError: an unsupported suffix, or a path that cannot be written.
         """
+        check_output_path(path, SAVE_SUFFIXES, option="path")
         suffix = Path(path).suffix.lower()
         if suffix == ".csv":
             return self.to_csv(path)
@@ -102,14 +102,7 @@ class Interpretation:
             return write_text_atomic(path, self.to_json())
         if suffix == ".parquet":
             return self.to_parquet(path)
-        if suffix == ".html":
-            return write_text_atomic(
-                path, "<!doctype html><meta charset='utf-8'>" + self._repr_html_()
-            )
-        raise DataError(
-            f"Cannot save predictions to {Path(path).name!r}: expected a suffix in {_SUFFIXES}, "
-            f"received {suffix or 'none'!r}."
-        )
+        return write_text_atomic(path, "<!doctype html><meta charset='utf-8'>" + self._repr_html_())
 
     def _repr_html_(self, max_rows: int = 20) -> str:
         """A small HTML view for notebooks; every user-supplied string is escaped."""
