@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from rnnlens.attribution import AttributionResult, IntegratedGradients, Target, save_results
-from rnnlens.errors import DataError, ShapeError
+from rnnlens.errors import OutputError, ShapeError
 
 
 def _result(values, axes=("sample", "time", "feature"), inputs=None, **kwargs):
@@ -103,6 +103,6 @@ def test_multi_input_results_share_one_file(tmp_path, translator, translation_pa
 
 
 def test_unknown_suffix_is_refused(tmp_path):
-    with pytest.raises(DataError, match=r"expected a file ending in \.npz, \.parquet, \.csv"):
+    with pytest.raises(OutputError, match=r"path must end in \.npz, \.parquet, \.csv"):
         _result(VALUES).save(tmp_path / "out.xlsx")
     assert not list(tmp_path.iterdir())

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens._atomic import atomic_path
+from rnnlens._atomic import atomic_path, check_output_path
 from rnnlens.attribution.frames import label_arrays, result_frame
 from rnnlens.attribution.grouping import group_values, reduce_to_axis
 from rnnlens.attribution.labels import InputLabels, check_labels
 from rnnlens.attribution.options import check_positive_int
-from rnnlens.errors import DataError, OptionError, ShapeError
+from rnnlens.errors import OptionError, ShapeError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["AttributionResult", "save_results"]
 
-_SUFFIXES = (".npz", ".parquet", ".csv")
+SAVE_SUFFIXES = (".npz", ".parquet", ".csv")
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,7 +240,7 @@ class AttributionResult:
         """Write the result atomically: ``.npz`` (arrays + labels + metadata), ``.parquet`` or ``.csv``.
 
         Raises:
-            DataError: an unsupported file suffix.
+            OutputError: an unsupported file suffix, or a path that cannot be written.
         """
         return save_results([self], path)
 
@@ -275,13 +275,9 @@ def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[s
     JSON ``metadata`` entry; tables (see :meth:`AttributionResult.to_dataframe`) get an ``input_name``
     column.
     """
+    check_output_path(path, SAVE_SUFFIXES, option="path")
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise DataError(
-            f"Cannot save attributions to {str(target)!r}: expected a file ending in "
-            f"{', '.join(_SUFFIXES)}, received {suffix or 'no suffix'!r}."
-        )
     if suffix == ".npz":
         arrays: dict[str, np.ndarray] = {}
         for result in results:

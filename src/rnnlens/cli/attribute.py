@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import (
     DATA_HELP,
     ID_COLUMN_OPTION,
@@ -79,12 +79,14 @@ def attribute(
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
         from rnnlens.attribution.registry import method_info
+        from rnnlens.attribution.result import SAVE_SUFFIXES
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
         info = method_info(method)
         options = _method_options(info.name, steps, integration, window, stride, groups, batch_size)
         _check_flags(top, baseline, reference, info)
+        check_out(out, SAVE_SUFFIXES)
         keras_model = load_model(model, safe_mode=not unsafe)
         read: dict[str, Any] = {"vocab": vocab, "id_column": id_column, "time_column": time_column}
         dataset = read_dataset(data, keras_model, **read)
