@@ -16,7 +16,7 @@ def explained(forecaster, series):
     return rnnlens.attribute(forecaster, series, method="saliency", target=(9, 0))
 
 
-@pytest.mark.parametrize("steps", [0, -2, 1.5, True])
+@pytest.mark.parametrize("steps", [0, -2, 1.5, True, 1001, 10**9])
 def test_steps_must_be_a_positive_integer(forecaster, series, explained, steps):
     with pytest.raises(OptionError, match="`steps`"):
         deletion_curve(forecaster, series, explained, target=(9, 0), steps=steps)
@@ -29,6 +29,17 @@ def test_steps_must_be_a_positive_integer(forecaster, series, explained, steps):
 def test_bad_options(forecaster, series, explained, options, name):
     with pytest.raises(OptionError, match=name):
         insertion_curve(forecaster, series, explained, target=(9, 0), **options)
+
+
+def test_random_orders_are_bounded(forecaster, series, explained):
+    with pytest.raises(OptionError, match=r"`n_random` must be an integer from 1 to 1000"):
+        deletion_curve(forecaster, series, explained, target=(9, 0), n_random=10**6)
+
+
+@pytest.mark.parametrize("methods", [42, "saliency", [], None])
+def test_compare_needs_a_list_of_methods(forecaster, series, methods):
+    with pytest.raises(OptionError, match="`methods` must be a non-empty list"):
+        compare(forecaster, series, methods=methods, target=(9, 0))
 
 
 def test_result_from_another_input_shape(forecaster, series, explained):

@@ -62,7 +62,7 @@ def compare(
     """
     import pandas as pd
 
-    if isinstance(methods, str) or not len(methods):
+    if isinstance(methods, str | bytes) or not isinstance(methods, Sequence) or not methods:
         raise OptionError(
             f"Argument `methods` must be a non-empty list of method names, received {methods!r}."
         )

@@ -35,6 +35,14 @@ class _Perturber(Attribution):
     name = "faithfulness"
 
 
+# Each fraction step and each random order costs one model evaluation per sample; beyond a thousand
+# the curve is no finer (few inputs have more cells) and the cost only grows.
+_MAX_STEPS = 1000
+_WHY_BOUNDED = (
+    "Each {what} costs one model evaluation per sample; a thousand already resolves every cell."
+)
+
+
 def deletion_curve(
     model: Any,
     inputs: Any,
@@ -160,9 +168,13 @@ def _curve(
     internal_batch_size: int | None,
     memory_budget_mb: float,
 ) -> FaithfulnessResult:
-    steps = check_positive_int(steps, "steps")
+    steps = check_positive_int(
+        steps, "steps", maximum=_MAX_STEPS, why=_WHY_BOUNDED.format(what="fraction step")
+    )
     order = check_choice(order, "order", _ORDERS)
-    n_random = check_positive_int(n_random, "n_random")
+    n_random = check_positive_int(
+        n_random, "n_random", maximum=_MAX_STEPS, why=_WHY_BOUNDED.format(what="random order")
+    )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise OptionError(f"Argument `seed` must be an integer, received {seed!r}.")
     _check_result_type(result)
