@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from rnnlens import OptionError
 from rnnlens.cli.app import app
 from rnnlens.demo import run_demo
+from tests.report.page_parser import unknown_commands
 
 
 def _page(path):
@@ -69,10 +70,57 @@ def test_turbofan_findings_cover_every_stage(turbofan):
     assert turbofan.figures["deletion_random_gap"] > 0  # the IG ranking beats random removal
 
 
+@pytest.fixture(scope="module")
+def forecast(tmp_path_factory):
+    path = tmp_path_factory.mktemp("forecast") / "forecast.html"
+    lines: list[str] = []
+    result = run_demo("forecast", path, samples=1, epochs=1, n_steps=4, say=lines.append)
+    return result, lines
+
+
+def _predictions_table(text):
+    """The first predictions table of a report page: its column names and rows of cell texts."""
+    section = text[text.index('id="predictions"') :]
+    table = section[section.index("<table") : section.index("</table>")]
+    columns = [html.unescape(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", table)]
+    rows = [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]
+    ]
+    return columns, rows
+
+
+def test_forecast_report_table_is_in_units_and_at_the_next_step(forecast):
+    """The console says "mm/s, each step t predicts t+1": the report's table must say the same."""
+    from rnnlens.datasets.examples import make_forecast_data
+
+    result, lines = forecast
+    assert any("mm/s" in line and "t+1" in line for line in lines)
+    columns, rows = _predictions_table(result.report_path.read_text(encoding="utf-8"))
+    for name in ("step", "target_step", "value", "scaled_value"):
+        assert name in columns
+    table = {name: np.array([float(row[columns.index(name)]) for row in rows]) for name in columns}
+    assert len(rows) == 10
+    np.testing.assert_array_equal(table["target_step"], table["step"] + 1)
+    scaler = make_forecast_data().scaler
+    expected = scaler.inverse_transform(table["scaled_value"])
+    np.testing.assert_allclose(table["value"], expected, rtol=2e-3)  # cells hold 4 digits
+    assert not np.allclose(table["value"], table["scaled_value"], atol=0.5)  # not standardised
+
+
+def test_forecast_plot_puts_each_forecast_at_the_hour_it_predicts(forecast):
+    result, _ = forecast
+    text = html.unescape(result.report_path.read_text(encoding="utf-8"))
+    assert _sample_ids(text) == [0]
+    assert 'id="forecast-0"' in text
+    assert "Vibration in mm/s" in text
+    assert "each forecast at the hour it predicts" in text
+    assert "forecast made at t-1" in text
+
+
 @pytest.mark.parametrize(
     ("example", "epochs", "expected"),
     [
-        ("forecast", 2, ("Vibration in mm/s", "forecast-0")),
         ("sentiment", 3, ("most influential tokens", "attribution-0")),
         ("translation", 3, ("Greedy translation", "alignment-0")),
     ],
@@ -98,6 +146,12 @@ def test_translation_report_reads_both_vocabularies(tmp_path):
     first_source_word = SOURCE_VOCAB[source[0, 0]]
     assert first_source_word in text
     assert any(word in text for word in TARGET_VOCAB[3:])
+
+
+def test_forecast_demo_names_only_real_commands(forecast):
+    result, lines = forecast
+    assert unknown_commands("\n".join(lines)) == []
+    assert unknown_commands(html.unescape(result.report_path.read_text(encoding="utf-8"))) == []
 
 
 def test_unknown_example_is_a_clear_error(tmp_path):
@@ -127,5 +181,53 @@ def test_cli_demo_prints_where_the_report_is(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Report written to" in result.output
     assert out.exists()
+    assert unknown_commands(result.output) == []
+    assert unknown_commands(out.read_text(encoding="utf-8")) == []
     bad = CliRunner().invoke(app, ["demo", "--example", "nope"])
     assert bad.exit_code == 1 and "Unknown demo" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"samples": 0}, r"`samples` \(--samples / -n\) must be a positive integer"),
+        ({"samples": -2}, r"`samples` \(--samples / -n\) must be a positive integer"),
+        ({"samples": 1.5}, "`samples`"),
+        ({"epochs": 0}, "`epochs`"),
+        ({"n_steps": -1}, "`n_steps`"),
+        ({"example": 42}, "Unknown demo 42"),
+        ({"example": "turbofan", "epochs": 2}, "shipped, already trained"),
+    ],
+)
+def test_bad_demo_arguments_fail_before_any_work(tmp_path, arguments, message):
+    arguments = {"example": "forecast", **arguments}
+    with pytest.raises(OptionError, match=message):
+        run_demo(output=tmp_path / "x.html", say=lambda _: None, **arguments)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_demo_output_path_is_checked_before_training(tmp_path):
+    from rnnlens.errors import OutputError
+
+    with pytest.raises(OutputError, match="does not exist"):
+        run_demo("forecast", tmp_path / "missing" / "x.html", say=lambda _: None)
+    with pytest.raises(OutputError, match="file path"):
+        run_demo("forecast", 42, say=lambda _: None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-n", "0"], "must be a positive integer"),
+        (["-n", "-3"], "must be a positive integer"),
+        (["--epochs", "0"], "`epochs`"),
+        (["--example", "weather"], "Unknown demo 'weather'"),
+    ],
+)
+def test_cli_demo_refuses_bad_options_in_one_line(tmp_path, args, message):
+    out = tmp_path / "d.html"
+    result = CliRunner().invoke(app, ["demo", "--example", "forecast", *args, "-o", str(out)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 
@@ -50,3 +51,21 @@ class PageStructure(HTMLParser):
     @property
     def visible_text(self) -> str:
         return "".join(self.text)
+
+
+# `rnnlens <word>` where <word> reads as a command; "rnnlens demo: ..." / "rnnlens report: ..." are page titles.
+_COMMAND = re.compile(r"\brnnlens ([a-z][a-z_-]*)\b(?!:)")
+# In source code, prose says "rnnlens traces ..."; a command the user is told to run is in backticks.
+_QUOTED_COMMAND = re.compile(r"`rnnlens ([a-z][a-z_-]*)\b")
+
+
+def unknown_commands(text: str, *, quoted_only: bool = False) -> list[str]:
+    """The ``rnnlens <command>`` mentions in ``text`` that name no command of the CLI.
+
+    ``quoted_only``: read only mentions in backticks (for source code, whose prose names the package).
+    """
+    from rnnlens.cli.app import app
+
+    known = {command.name for command in app.registered_commands}
+    pattern = _QUOTED_COMMAND if quoted_only else _COMMAND
+    return sorted({f"rnnlens {word}" for word in pattern.findall(text) if word not in known})

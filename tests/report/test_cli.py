@@ -152,3 +152,39 @@ def test_explain_in_a_real_subprocess(files: dict[str, Path]) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".subprocess.html")]
+
+
+def test_parse_samples_refuses_a_range_too_long_to_report() -> None:
+    assert len(parse_samples("0-999") or []) == 1000
+    with pytest.raises(TargetError, match="lists 1000000000001 samples"):
+        parse_samples("0-1000000000000")  # would have built a list of 10^12 indices
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-samples", "0"], "`max_samples` must be an integer >= 1"),
+        (["--samples", "99"], "out of range"),
+        (["--samples", "1-0"], "could not read '1-0'"),
+    ],
+)
+def test_explain_bad_sample_options_are_one_line(
+    files: dict[str, Path], args: list[str], message: str
+) -> None:
+    folder = files["folder"]
+    out = folder / "bad-samples.html"
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            str(folder / "forecaster.keras"),
+            str(folder / "series.npy"),
+            "-o",
+            str(out),
+            *args,
+        ],
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

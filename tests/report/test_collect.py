@@ -209,3 +209,88 @@ def test_report_under_jax_matches_keras() -> None:
     assert got["backend"] == "jax"
     assert got["state_error"] < 1e-5
     assert got["completeness_error"] < 1e-4
+
+
+def test_decode_options_put_table_and_plot_in_target_units_at_the_next_step(
+    forecaster: Any, series: np.ndarray
+) -> None:
+    mean, std = 10.0, 2.0
+    targets = random_series(6, seed=9)  # in the model's (scaled) units, like its output
+    data = rnnlens.data.Dataset(inputs={"x": series}, targets=targets)
+    report = collect_report(
+        forecaster,
+        data,
+        samples=[3],
+        attributions=False,
+        states=False,
+        decode_options={"scaler": (mean, std), "target_offset": 1},
+    )
+    keras_out = np.asarray(forecaster.predict(series, verbose=0))[3, :, 0]
+    table = report.predictions[0]
+    column = {name: i for i, name in enumerate(table.columns)}
+    steps = np.array([float(row[column["step"]]) for row in table.rows])
+    np.testing.assert_array_equal([float(r[column["target_step"]]) for r in table.rows], steps + 1)
+    values = np.array([float(row[column["value"]]) for row in table.rows])
+    np.testing.assert_allclose(values, keras_out * std + mean, rtol=1e-3)  # 4 significant digits
+    (plot,) = report.samples[0].forecasts
+    assert plot.x.tolist() == list(range(11))  # 10 outputs, the last one estimating step 10
+    prediction, truth = plot.lines  # the scaled inputs are not drawn on a target-unit axis
+    assert np.isnan(prediction.values[0]) and np.isnan(truth.values[0])
+    np.testing.assert_allclose(prediction.values[1:], keras_out * std + mean, rtol=1e-5)
+    np.testing.assert_allclose(truth.values[1:], targets[3, :, 0] * std + mean, rtol=1e-5)
+    assert "t+1" in plot.title
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"labels": 42}, TargetError, "`labels` must be a list of strings"),
+        ({"labels": "ab"}, TargetError, "`labels` must be a list of strings"),
+        ({"labels": [1, 2]}, TargetError, "`labels` must hold strings"),
+        ({"vocab": 42}, TargetError, "`vocab` must be a list of strings"),
+        ({"vocab": {"x": None}}, TargetError, "no vocabulary"),
+        ({"samples": 5}, TargetError, r"samples=\[5\].*max_samples=5"),
+        ({"samples": "0,1"}, TargetError, "`samples` must be a list of sample indices"),
+        ({"samples": [0.5]}, TargetError, "must hold sample indices"),
+        ({"samples": [6]}, TargetError, "out of range"),
+        ({"samples": [-7]}, TargetError, "out of range"),
+        ({"max_samples": 0}, TargetError, "`max_samples` must be an integer >= 1"),
+        ({"max_samples": -1}, TargetError, "`max_samples` must be an integer >= 1"),
+        ({"max_samples": 2.5}, TargetError, "`max_samples` must be an integer >= 1"),
+        ({"method_options": 42}, OptionError, "`method_options` must be a dict"),
+        ({"decode_options": [1]}, OptionError, "`decode_options` must be a dict"),
+        ({"decode_options": {"scalar": 1}}, OptionError, r"unknown key\(s\) \['scalar'\]"),
+        ({"method": 42}, OptionError, "`method` must be an attribution method name"),
+        ({"states": "no"}, OptionError, "`states` must be True or False"),
+        ({"attributions": None}, OptionError, "`attributions` must be True or False"),
+        ({"title": 42}, OptionError, "`title` must be a string"),
+    ],
+)
+def test_wrong_arguments_fail_before_any_work(
+    forecaster: Any, series: np.ndarray, tmp_path: Path, arguments: dict, error: type, message: str
+) -> None:
+    target = tmp_path / "report.html"
+    with pytest.raises(error, match=message):
+        render_report(forecaster, series, target, **arguments)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "inputs", [np.zeros((0, 10, 1), "float32"), np.zeros((3, 0, 1), "float32")]
+)
+def test_empty_data_is_a_shape_error(forecaster: Any, inputs: np.ndarray, tmp_path: Path) -> None:
+    from rnnlens.errors import ShapeError
+
+    with pytest.raises(ShapeError, match="0 (samples|time)|no samples|0 on its time"):
+        render_report(forecaster, inputs, tmp_path / "empty.html")
+
+
+@pytest.mark.parametrize("path", [42, None, "missing-folder/report.html", "."])
+def test_report_path_is_checked_before_any_work(
+    forecaster: Any, series: np.ndarray, tmp_path: Path, monkeypatch: Any, path: Any
+) -> None:
+    from rnnlens.errors import OutputError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError):
+        render_report(forecaster, series, path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import OutputError, RnnlensError
 from rnnlens.report import Line, ReportData, SampleSection, SeriesPlot, render_html, write_report
 from rnnlens.report.figures import unique_ticks
 from tests.report.builders import PAYLOADS, full_report, heatmap, lstm_states
@@ -138,10 +138,15 @@ def test_write_report_is_atomic_when_interrupted(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
-def test_write_report_creates_folders_and_explains_unwritable_paths(tmp_path: Path) -> None:
-    path = write_report(full_report(n_samples=1), tmp_path / "a" / "b" / "r.html")
+def test_write_report_refuses_missing_folders_and_unwritable_paths(tmp_path: Path) -> None:
+    path = write_report(full_report(n_samples=1), tmp_path / "r.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(OutputError, match="does not exist"):  # folders are not created silently
+        write_report(full_report(n_samples=1), tmp_path / "a" / "b" / "r.html")
+    assert not (tmp_path / "a").exists()
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(RnnlensError, match="Could not write the report to .*writable path"):
+    with pytest.raises(OutputError, match="not a folder"):
         write_report(full_report(n_samples=1), blocker / "r.html")
+    with pytest.raises(OutputError, match="must be a file path"):
+        write_report(full_report(n_samples=1), 42)  # type: ignore[arg-type]

@@ -144,3 +144,22 @@ def test_forecast_plot_lines() -> None:
 def test_token_labels_fall_back_to_ids() -> None:
     assert token_labels(np.array([0, 2, 5]), ["<pad>", "a", "b"]) == ("<pad>", "b", "5")
     assert token_labels(np.array([3]), None) == ("3",)
+
+
+@pytest.mark.parametrize("offset", [1, 2, -1])
+def test_forecast_plot_draws_each_prediction_at_the_step_it_estimates(offset: int) -> None:
+    predictions = np.array([1.0, 2.0, 3.0])
+    inputs = np.array([[10.0], [20.0], [30.0]])
+    plot = forecast_plot(
+        predictions, inputs=inputs, truth=predictions + 0.5, start=5, target_offset=offset
+    )
+    x = plot.x.tolist()
+    assert len(x) == 3 + abs(offset) and x == list(range(int(x[0]), int(x[0]) + len(x)))
+    prediction, truth, reading = (
+        dict(zip(x, line.values.tolist(), strict=True)) for line in plot.lines
+    )
+    for step in range(3):
+        assert prediction[5 + step + offset] == predictions[step]  # output t estimates t + offset
+        assert truth[5 + step + offset] == predictions[step] + 0.5
+        assert reading[5 + step] == inputs[step, 0]  # inputs stay at their own step
+    assert np.isnan([v for k, v in prediction.items() if not 0 <= k - 5 - offset < 3]).all()

@@ -10,6 +10,8 @@ import typer
 
 from rnnlens.cli._common import console, user_errors
 
+MAX_RANGE = 1000  # samples one --samples range may list: each gets its own section in the page
+
 
 def explain(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
@@ -122,7 +124,8 @@ def parse_samples(text: str) -> list[int] | None:
     """``"0,3,10-12"`` -> ``[0, 3, 10, 11, 12]``; empty -> None (the first N samples).
 
     Raises:
-        TargetError: a part that is not an index or an ``a-b`` range.
+        TargetError: a part that is not an index or an ``a-b`` range, or a range of more than
+            ``MAX_RANGE`` samples.
     """
     from rnnlens.errors import TargetError
 
@@ -134,15 +137,17 @@ def parse_samples(text: str) -> list[int] | None:
         item = part.strip()
         low, dash, high = item.partition("-")
         try:
-            if dash and low:
-                start, stop = int(low), int(high)
-                if stop < start:
-                    raise ValueError
-                chosen.extend(range(start, stop + 1))
-            else:
-                chosen.append(int(item))
+            start, stop = (int(low), int(high)) if dash and low else (int(item), int(item))
         except ValueError:
+            start, stop = 0, -1
+        if stop < start:
             raise TargetError(
                 f"--samples must list indices and ranges like 0,3,10-12; could not read {item!r}."
-            ) from None
+            )
+        if stop - start + 1 > MAX_RANGE:
+            raise TargetError(
+                f"--samples range {item!r} lists {stop - start + 1} samples; a report explains a few "
+                f"(at most {MAX_RANGE} per range). List the samples you want to read."
+            )
+        chosen.extend(range(start, stop + 1))
     return chosen

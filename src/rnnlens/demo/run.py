@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from pathlib import Path
 from typing import Any
 
+from rnnlens._atomic import check_output_path
 from rnnlens.demo.result import DemoResult
-from rnnlens.errors import OptionError
+from rnnlens.errors import OptionError, OutputError
 
 __all__ = ["DEMO_CHOICES", "run_demo"]
 
@@ -40,32 +42,63 @@ def run_demo(
         A :class:`DemoResult` with the report path, the findings and key figures.
 
     Raises:
-        OptionError: an unknown example.
+        OptionError: an unknown example; ``samples``, ``epochs`` or ``n_steps`` not a positive integer;
+            ``epochs`` for the turbofan demo (its models are shipped trained).
+        OutputError: ``output`` cannot be written (checked before any work).
 
     Example:
         >>> result = run_demo()  # doctest: +SKIP
         >>> result.report_path  # doctest: +SKIP
         PosixPath('rnnlens-demo.html')
     """
-    if example not in DEMO_CHOICES:
+    if not isinstance(example, str) or example not in DEMO_CHOICES:
         raise OptionError(f"Unknown demo {example!r}; choose one of {', '.join(DEMO_CHOICES)}.")
+    _check_count(samples, "samples", "--samples / -n", "samples to explain")
+    _check_count(epochs, "epochs", "--epochs", "training epochs")
+    _check_count(n_steps, "n_steps", "--steps", "integrated-gradients steps")
+    if example == "turbofan" and epochs is not None:
+        raise OptionError(
+            "Argument `epochs` (--epochs) trains the seed examples; the turbofan demo explains shipped, "
+            "already trained models. Leave it out, or pick --example forecast, sentiment or translation."
+        )
     if output is None:
         output = "rnnlens-demo.html" if example == "turbofan" else f"rnnlens-demo-{example}.html"
+    if not isinstance(output, str | os.PathLike):
+        raise OutputError(
+            f"Argument `output` must be a file path for the .html report, received "
+            f"{type(output).__name__} {output!r}."
+        )
+    check_output_path(output, None, option="Argument `output` (-o)")  # before minutes of training
     path = Path(output)
     if example == "turbofan":
         from rnnlens.demo.turbofan import run_turbofan_demo
 
         return run_turbofan_demo(
-            path, samples=samples or 4, n_steps=n_steps, progress=progress, say=say
+            path,
+            samples=4 if samples is None else samples,
+            n_steps=n_steps,
+            progress=progress,
+            say=say,
         )
     from rnnlens.demo.seed_examples import run_example_demo
 
     return run_example_demo(
         example,
         path,
-        samples=samples or 3,
+        samples=3 if samples is None else samples,
         epochs=epochs,
         n_steps=n_steps,
         progress=progress,
         say=say,
     )
+
+
+def _check_count(value: Any, argument: str, option: str, what: str) -> None:
+    """``value`` must be None or an integer >= 1 (0 would silently mean the default)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise OptionError(
+            f"Argument `{argument}` ({option}) must be a positive integer (how many {what}), "
+            f"received {value!r}."
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,13 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
 
     (x,) = data.inputs
     dataset = _dataset(model, data, feature_names=data.feature_names)
-    decoded = rnnlens.decode(
-        model, dataset, scaler=data.scaler, target_offset=1, target_names=data.target_names
-    )
+    # One reading of the output for the console, the table and the plots: original units, step t -> t+1.
+    decode_options = {
+        "scaler": data.scaler,
+        "target_offset": 1,
+        "target_names": data.target_names,
+    }
+    decoded = rnnlens.decode(model, dataset, **decode_options)
     values = decoded.table["value"].to_numpy().reshape(len(x), -1)
     truth = data.scaler.inverse_transform(data.targets[..., 0])
     mae = float(np.mean(np.abs(values - truth)))
@@ -84,19 +89,30 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
     for line in trace_findings("forecast model", trace):
         note(line)
     report = collect_report(
-        model, dataset, samples=chosen, method_options={"n_steps": n_steps}, progress=progress
+        model,
+        dataset,
+        samples=chosen,
+        method_options={"n_steps": n_steps},
+        decode_options=decode_options,
+        progress=progress,
     )
+    # The demo's own plot below shows the same forecasts with the input readings in mm/s beside them.
+    report = replace(report, samples=tuple(replace(s, forecasts=()) for s in report.samples))
     readings = data.scaler.inverse_transform(x[..., 0])
-    steps = np.arange(x.shape[1], dtype="float32")
+    steps = x.shape[1]
+    hours = np.arange(
+        steps + 1, dtype="float32"
+    )  # the forecast of the last reading reaches one hour on
+    gap = np.full(1, np.nan, dtype="float32")
     plots = {
         i: [
             SeriesPlot(
-                title=f"Vibration in {data.units}: input, forecast of the next reading, truth",
-                x=steps,
+                title=f"Vibration in {data.units}: readings, and each forecast at the hour it predicts",
+                x=hours,
                 lines=(
-                    Line("input reading", readings[i]),
-                    Line("forecast of reading t+1", values[i]),
-                    Line("actual reading t+1", truth[i], dashed=True),
+                    Line("input reading (hour t)", np.concatenate([readings[i], gap])),
+                    Line("forecast made at t-1", np.concatenate([gap, values[i]])),
+                    Line("actual reading", np.concatenate([gap, truth[i]]), dashed=True),
                 ),
                 x_label="hour",
                 y_label=data.units,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rnnlens.errors import OutputError
 from rnnlens.report.collect import DEFAULT_MAX_SAMPLES, collect_report
 from rnnlens.report.html import write_report
 
@@ -28,6 +29,7 @@ def render_report(
     labels: Sequence[str] | None = None,
     vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
+    decode_options: Mapping[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,
 ) -> Path:
@@ -45,19 +47,24 @@ def render_report(
             model input.
         path: the ``.html`` file to write (atomically).
         samples, max_samples, method, target, output, states, attributions, labels, vocab,
-            method_options, title, progress: see :func:`rnnlens.report.collect_report`.
+            method_options, decode_options, title, progress: see :func:`rnnlens.report.collect_report`
+            (``decode_options={"scaler": (mean, std), "target_offset": 1}`` shows a next-step
+            forecaster's values in the target's units, each at the step it forecasts).
 
     Returns:
         The path written.
 
     Raises:
         ModelLoadError, ShapeError, DataError, TargetError, OptionError: see
-        :func:`~rnnlens.report.collect_report`. RnnlensError: the file cannot be written.
+        :func:`~rnnlens.report.collect_report`. OutputError: ``path`` is not a path, its folder does not
+        exist or is read-only, it names something other than a regular file (checked before any work),
+        or writing failed.
 
     Example:
         >>> rnnlens.report(model, x_test, "report.html", samples=[0, 7], method="ig")  # doctest: +SKIP
         PosixPath('report.html')
     """
+    _check_path(path)
     report = collect_report(
         model,
         data,
@@ -71,7 +78,20 @@ def render_report(
         labels=labels,
         vocab=vocab,
         method_options=method_options,
+        decode_options=decode_options,
         title=title,
         progress=progress,
     )
     return write_report(report, path)
+
+
+def _check_path(path: Any) -> None:
+    """Fail before any work on a path that cannot be written (wrong type, missing folder, a directory)."""
+    from rnnlens._atomic import check_output_path
+
+    if not isinstance(path, str | os.PathLike):
+        raise OutputError(
+            f"Argument `path` must be a file path (str or os.PathLike) for the .html report, received "
+            f"{type(path).__name__} {path!r}."
+        )
+    check_output_path(path, None, option="Argument `path`")

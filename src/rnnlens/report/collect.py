@@ -11,7 +11,6 @@ import datetime as _dt
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,12 @@ import numpy as np
 from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
 from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.data import Card, Heatmap, ReportData, SampleSection, SeriesPlot, TokenScores
+from rnnlens.report.options import (
+    DEFAULT_MAX_SAMPLES,
+    ReportOptions,
+    check_max_samples,
+    report_options,
+)
 from rnnlens.report.predictions import prediction_table, sample_summary
 from rnnlens.report.sections import (
     alignment_heatmap,
@@ -28,26 +33,7 @@ from rnnlens.report.sections import (
     token_labels,
 )
 
-__all__ = ["ReportOptions", "collect_report", "parts_for", "select_samples"]
-
-DEFAULT_MAX_SAMPLES = 5
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """What to compute for a report (see :func:`collect_report` for each field)."""
-
-    samples: tuple[int, ...] | None = None
-    max_samples: int = DEFAULT_MAX_SAMPLES
-    method: str = "integrated_gradients"
-    target: Any = None
-    output: int | str = 0
-    states: bool = True
-    attributions: bool = True
-    labels: tuple[str, ...] | None = None
-    vocab: tuple[str, ...] | Mapping[str, tuple[str, ...]] | None = None
-    method_options: dict[str, Any] = field(default_factory=dict)
-    title: str | None = None
+__all__ = ["DEFAULT_MAX_SAMPLES", "ReportOptions", "collect_report", "parts_for", "select_samples"]
 
 
 def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: int) -> list[int]:
@@ -56,14 +42,7 @@ def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: i
     Raises:
         TargetError: an index out of range, a repeated index, or ``max_samples < 1``.
     """
-    if (
-        isinstance(max_samples, bool)
-        or not isinstance(max_samples, int | np.integer)
-        or max_samples < 1
-    ):
-        raise TargetError(
-            f"Argument `max_samples` must be an integer >= 1, received {max_samples!r}."
-        )
+    check_max_samples(max_samples)
     if samples is None:
         return list(range(min(n_samples, int(max_samples))))
     chosen = []
@@ -103,6 +82,7 @@ def collect_report(
     labels: Sequence[str] | None = None,
     vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
+    decode_options: Mapping[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,
 ) -> ReportData:
@@ -124,6 +104,10 @@ def collect_report(
         vocab: token vocabulary (default: the Dataset's), or one per token input by input name
             (encoder-decoder models whose source and target vocabularies differ).
         method_options: options for the attribution method, e.g. ``{"n_steps": 32}``.
+        decode_options: options for :func:`rnnlens.decode` that say how to read the predictions:
+            ``scaler`` and ``target_offset`` (regression values in the target's units, and the step each
+            estimates: the table and the forecast plot use both), ``target_names``, ``target_index``,
+            ``horizon``, ``threshold``, ``validation``, ``top_k``.
         title: page title (default ``"rnnlens report: <model name>"``).
         progress: show rich progress bars on stderr.
 
@@ -132,25 +116,27 @@ def collect_report(
 
     Raises:
         ModelLoadError: the model cannot be loaded. ShapeError, DataError: the data does not fit the model.
-        TargetError: bad ``samples`` / ``max_samples`` / ``target`` / ``output``. OptionError: unknown
-        method or option. Parts that cannot be computed for this model (e.g. gates of a custom cell) become
-        notes in the report instead.
+        TargetError: bad ``samples`` / ``max_samples`` / ``target`` / ``output`` / ``labels`` / ``vocab``.
+        OptionError: unknown method or option, or an argument of the wrong type (see
+        :func:`rnnlens.report.options.report_options`). Parts that cannot be computed for this model
+        (e.g. gates of a custom cell) become notes in the report instead.
 
     Example:
         >>> data = collect_report(model, x, samples=[0, 3], method="ig")  # doctest: +SKIP
         >>> write_report(data, "report.html")  # doctest: +SKIP
     """
-    options = ReportOptions(
-        samples=None if samples is None else tuple(samples),
+    options = report_options(
+        samples=samples,
         max_samples=max_samples,
         method=method,
         target=target,
         output=output,
         states=states,
         attributions=attributions,
-        labels=None if labels is None else tuple(labels),
-        vocab=_freeze_vocab(vocab),
-        method_options=dict(method_options or {}),
+        labels=labels,
+        vocab=vocab,
+        method_options=method_options,
+        decode_options=decode_options,
         title=title,
     )
     return _Collector(options, progress).run(model, data)
@@ -264,6 +250,7 @@ class _Collector:
                 labels=labels,
                 vocab=vocab_for(vocab, model.inputs[-1].name),
                 generate=False,
+                **self.options.decode_options,
             ),
         )
 
@@ -313,7 +300,17 @@ class _Collector:
             )
         forecasts: list[SeriesPlot] = []
         if interpretation is not None and _is_forecast(out, interpretation):
-            forecasts.append(_forecast(out, interpretation, dataset, batch, position, sample))
+            forecasts.append(
+                _forecast(
+                    out,
+                    interpretation,
+                    dataset,
+                    batch,
+                    position,
+                    sample,
+                    self.options.decode_options,
+                )
+            )
         return SampleSection(
             index=sample,
             title=f"Sample {sample}" + _sequence_label(dataset, sample),
@@ -446,8 +443,23 @@ def _is_forecast(out: Any, interpretation: Any) -> bool:
 
 
 def _forecast(
-    out: Any, interpretation: Any, dataset: Any, batch: list[np.ndarray], position: int, sample: int
+    out: Any,
+    interpretation: Any,
+    dataset: Any,
+    batch: list[np.ndarray],
+    position: int,
+    sample: int,
+    decode_options: Mapping[str, Any],
 ) -> SeriesPlot:
+    """The sample's prediction at every step, in the units and at the steps the decoded table gives.
+
+    With a ``scaler`` the predictions and the targets (in the model's training units, like its output)
+    are put back in the target's units; the inputs, in the model's units, are then left out of the plot.
+    """
+    from rnnlens.decoding.scaling import inverse_scale
+
+    scaler = decode_options.get("scaler")
+    target_index = decode_options.get("target_index")
     predictions = np.asarray(interpretation.predictions)[position]
     truth = None
     if dataset.targets is not None:
@@ -455,14 +467,27 @@ def _forecast(
         if candidate.size == predictions.size and np.issubdtype(candidate.dtype, np.number):
             truth = candidate.reshape(predictions.shape)
     float_inputs = [a for a in batch if np.issubdtype(a.dtype, np.floating) and a.ndim == 3]
+    inputs = float_inputs[0][position] if float_inputs else None
+    if scaler is not None:
+        predictions = inverse_scale(predictions, scaler, target_index=target_index)
+        if truth is not None:
+            truth = inverse_scale(truth, scaler, target_index=target_index)
+        inputs = None
+    offset = int(interpretation.meta.get("target_offset", 0) or 0)
     start = int(dataset.window_starts[sample]) if dataset.window_starts is not None else 0
+    title = f"{out.name}: prediction at every step"
+    if offset:
+        title += f", drawn at the step it estimates (t{offset:+d})"
     return forecast_plot(
         predictions,
-        title=f"{out.name}: prediction at every step",
-        inputs=float_inputs[0][position] if float_inputs else None,
+        title=title,
+        target_names=decode_options.get("target_names"),
+        inputs=inputs,
         feature_names=dataset.feature_names,
         truth=truth,
         start=start,
+        target_offset=offset,
+        y_label="value" if scaler is None else "value (target units)",
     )
 
 
@@ -483,16 +508,6 @@ def _input_text(
         )
         pairs.append((f"input {item.name}", " ".join(token_labels(ids, words))))
     return tuple(pairs)
-
-
-def _freeze_vocab(
-    vocab: Sequence[str] | Mapping[str, Sequence[str]] | None,
-) -> tuple[str, ...] | Mapping[str, tuple[str, ...]] | None:
-    if vocab is None:
-        return None
-    if isinstance(vocab, Mapping):
-        return {str(name): tuple(words) for name, words in vocab.items()}
-    return tuple(vocab)
 
 
 def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:

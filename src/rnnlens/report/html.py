@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens._atomic import write_text_atomic
-from rnnlens.errors import RnnlensError
+from rnnlens.errors import OutputError, RnnlensError
 from rnnlens.report.data import Heatmap, ReportData, SeriesPlot, TokenScores
 from rnnlens.report.figures import heatmap_figure, series_figure, spec_json
 
@@ -153,22 +153,30 @@ def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
 
     Args:
         report: the report data.
-        path: where to write the ``.html`` file; parent folders are created.
+        path: where to write the ``.html`` file; its folder must exist.
 
     Returns:
         The path written.
 
     Raises:
-        RnnlensError: ``report`` is not a ReportData, or the file cannot be written.
+        RnnlensError: ``report`` is not a ReportData. OutputError: the file cannot be written (the old
+        file, if any, is left as it was).
 
     Example:
         >>> write_report(ReportData(title="Demo", model_name="lstm"), "report.html")  # doctest: +SKIP
     """
     page = render_html(report)
+    if not isinstance(path, str | os.PathLike):
+        raise OutputError(
+            f"Argument `path` must be a file path (str or os.PathLike) for the .html report, received "
+            f"{type(path).__name__} {path!r}."
+        )
     try:
         return write_text_atomic(path, page)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise RnnlensError(
+        raise OutputError(
             f"Could not write the report to {str(path)!r}: {exc.strerror or exc}. "
             "Choose a writable path with -o / `path=`."
         ) from exc

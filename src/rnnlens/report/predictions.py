@@ -57,7 +57,8 @@ def prediction_table(interpretation: Any, indices: Sequence[int], *, max_rows: i
     caption = str(interpretation.meta.get("task", "")) if hasattr(interpretation, "meta") else ""
     if len(frame) > max_rows:
         caption = (caption + ". " if caption else "") + (
-            f"First {max_rows} of {len(frame)} rows; `rnnlens decode` writes them all."
+            f"First {max_rows} of {len(frame)} rows; `rnnlens predict MODEL DATA -o table.csv` (or "
+            "rnnlens.decode(model, data).table) gives them all."
         )
     return Table(
         title=f"{interpretation.kind} predictions of output {interpretation.output}",

@@ -216,35 +216,55 @@ def forecast_plot(
     feature_names: Sequence[str] | None = None,
     truth: np.ndarray | None = None,
     start: int = 0,
+    target_offset: int = 0,
+    y_label: str = "value",
     max_inputs: int = 3,
 ) -> SeriesPlot:
     """Predictions over time for one sample, with the ground truth and (few) input features beside them.
+
+    Each prediction is drawn at the step it estimates: the output at step ``t`` at ``t + target_offset``
+    (a next-step forecaster, ``target_offset=1``, draws its last output one step past the inputs), so a
+    prediction and the reading it forecasts line up.
 
     Args:
         predictions: ``(time, targets)`` the model's output at every step.
         title: the heading.
         target_names: names of the targets.
-        inputs: ``(time, features)`` the sample's inputs; drawn dashed when there are at most ``max_inputs``
-            features and the input has as many steps as the output.
+        inputs: ``(time, features)`` the sample's inputs, drawn at their own steps; dashed, and only when
+            there are at most ``max_inputs`` features and the input has as many steps as the output.
         feature_names: names of the input features.
-        truth: ``(time, targets)`` ground truth, drawn dotted-dashed when given.
+        truth: ``(time, targets)`` ground truth of each output step (drawn where its prediction is).
         start: position of the first step in its source sequence (the x axis starts there).
+        target_offset: steps between an output step and the step it estimates.
+        y_label: the value axis title (the target's units when known).
     """
     values = np.asarray(predictions, dtype=np.float32)
     if values.ndim == 1:
         values = values[:, None]
     steps = values.shape[0]
-    x = np.arange(start, start + steps, dtype=np.float32)
+    offset = int(target_offset)
+    first = start + min(0, offset)
+    x = np.arange(first, start + steps + max(0, offset), dtype=np.float32)
+
+    def at(series: np.ndarray, shift: int) -> np.ndarray:
+        """``series`` (one value per step) placed at ``start + step + shift`` on ``x``, NaN elsewhere."""
+        placed = np.full(x.shape, np.nan, dtype=np.float32)
+        begin = start + shift - first
+        placed[begin : begin + steps] = series
+        return placed
+
     names = _names(values.shape[1], target_names, "target")
     single = values.shape[1] == 1
     lines = [
-        Line("prediction" if single else f"prediction: {name}", values[:, k])
+        Line("prediction" if single else f"prediction: {name}", at(values[:, k], offset))
         for k, name in enumerate(names)
     ]
     if truth is not None:
         truth_values = np.asarray(truth, dtype=np.float32).reshape(steps, -1)
         lines += [
-            Line("truth" if single else f"truth: {name}", truth_values[:, k], dashed=True)
+            Line(
+                "truth" if single else f"truth: {name}", at(truth_values[:, k], offset), dashed=True
+            )
             for k, name in enumerate(names)
         ]
     if inputs is not None:
@@ -252,9 +272,10 @@ def forecast_plot(
         if series.ndim == 2 and series.shape[0] == steps and series.shape[1] <= max_inputs:
             features = _feature_names(series.shape[1], feature_names)
             lines += [
-                Line(f"input: {name}", series[:, k], dashed=True) for k, name in enumerate(features)
+                Line(f"input: {name}", at(series[:, k], 0), dashed=True)
+                for k, name in enumerate(features)
             ]
-    return SeriesPlot(title=title, x=x, lines=tuple(lines), x_label="time step", y_label="value")
+    return SeriesPlot(title=title, x=x, lines=tuple(lines), x_label="time step", y_label=y_label)
 
 
 def _method_title(method: str) -> str:

@@ -1,0 +1,205 @@
+"""What a report computes, checked once before any work: every argument of ``rnnlens.report`` by type and
+value, so a wrong call fails in a second with a message naming the argument, not minutes later."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rnnlens.errors import OptionError, TargetError
+
+__all__ = [
+    "DECODE_OPTIONS",
+    "DEFAULT_MAX_SAMPLES",
+    "ReportOptions",
+    "check_max_samples",
+    "report_options",
+]
+
+DEFAULT_MAX_SAMPLES = 5
+
+#: The ``rnnlens.decode`` options a report passes through: how to read the predictions (values in target
+#: units and the step they are for, thresholds, top-k). Inputs, labels and vocabulary come from the data.
+DECODE_OPTIONS = (
+    "scaler",
+    "target_index",
+    "target_names",
+    "target_offset",
+    "horizon",
+    "threshold",
+    "validation",
+    "top_k",
+)
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to compute for a report (see :func:`rnnlens.report.collect_report` for each field)."""
+
+    samples: tuple[int, ...] | None = None
+    max_samples: int = DEFAULT_MAX_SAMPLES
+    method: str = "integrated_gradients"
+    target: Any = None
+    output: int | str = 0
+    states: bool = True
+    attributions: bool = True
+    labels: tuple[str, ...] | None = None
+    vocab: tuple[str, ...] | Mapping[str, tuple[str, ...]] | None = None
+    method_options: dict[str, Any] = field(default_factory=dict)
+    decode_options: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+
+
+def report_options(
+    *,
+    samples: Any = None,
+    max_samples: Any = DEFAULT_MAX_SAMPLES,
+    method: Any = "integrated_gradients",
+    target: Any = None,
+    output: Any = 0,
+    states: Any = True,
+    attributions: Any = True,
+    labels: Any = None,
+    vocab: Any = None,
+    method_options: Any = None,
+    decode_options: Any = None,
+    title: Any = None,
+) -> ReportOptions:
+    """Check every report argument and freeze them into :class:`ReportOptions`.
+
+    Sample indices are checked against the data later (:func:`rnnlens.report.collect.select_samples`);
+    here only their type. ``target`` and ``output`` are checked by the functions that read them.
+
+    Raises:
+        TargetError: ``samples`` is not a list of integers, ``max_samples`` not an integer >= 1, ``labels``
+            or ``vocab`` not lists of strings.
+        OptionError: ``states`` / ``attributions`` not booleans, ``method`` not a string, ``title`` not a
+            string, ``method_options`` / ``decode_options`` not dicts, or an unknown decode option.
+
+    Example:
+        >>> report_options(samples=[0, 3], decode_options={"target_offset": 1}).decode_options
+        {'target_offset': 1}
+    """
+    check_max_samples(max_samples)
+    for name, value in (("states", states), ("attributions", attributions)):
+        if not isinstance(value, bool | np.bool_):
+            raise OptionError(f"Argument `{name}` must be True or False, received {value!r}.")
+    if not isinstance(method, str):
+        raise OptionError(
+            f"Argument `method` must be an attribution method name such as 'integrated_gradients', "
+            f"received {type(method).__name__} {method!r}."
+        )
+    if title is not None and not isinstance(title, str):
+        raise OptionError(f"Argument `title` must be a string or None, received {title!r}.")
+    return ReportOptions(
+        samples=_samples(samples),
+        max_samples=int(max_samples),
+        method=method,
+        target=target,
+        output=output,
+        states=bool(states),
+        attributions=bool(attributions),
+        labels=_names(labels, "labels", "output unit"),
+        vocab=_vocab(vocab),
+        method_options=_mapping(method_options, "method_options", "{'n_steps': 32}"),
+        decode_options=_decode_options(decode_options),
+        title=title,
+    )
+
+
+def check_max_samples(max_samples: Any) -> None:
+    """Refuse a ``max_samples`` that is not an integer >= 1 (:class:`TargetError`)."""
+    if (
+        isinstance(max_samples, bool)
+        or not isinstance(max_samples, numbers.Integral)
+        or max_samples < 1
+    ):
+        raise TargetError(
+            f"Argument `max_samples` must be an integer >= 1, received {max_samples!r}."
+        )
+
+
+def _samples(samples: Any) -> tuple[int, ...] | None:
+    if samples is None:
+        return None
+    if isinstance(samples, numbers.Integral) and not isinstance(samples, bool):
+        raise TargetError(
+            f"Argument `samples` must be a list of sample indices, received the integer {samples!r}. "
+            f"Pass samples=[{samples}] to report that sample, or max_samples={samples} for the first "
+            f"{samples}."
+        )
+    if isinstance(samples, str | bytes | Mapping) or not hasattr(samples, "__iter__"):
+        raise TargetError(
+            f"Argument `samples` must be a list of sample indices (integers), received "
+            f"{type(samples).__name__} {samples!r}."
+        )
+    items = np.asarray(samples).reshape(-1).tolist() if isinstance(samples, np.ndarray) else samples
+    chosen = []
+    for value in items:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TargetError(
+                f"Argument `samples` must hold sample indices (integers), received {value!r}."
+            )
+        chosen.append(int(value))
+    return tuple(chosen)
+
+
+def _names(value: Any, argument: str, one_per: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise TargetError(
+            f"Argument `{argument}` must be a list of strings, one per {one_per}, received "
+            f"{type(value).__name__} {value!r}."
+        )
+    items = np.asarray(value).reshape(-1).tolist() if isinstance(value, np.ndarray) else value
+    wrong = next((item for item in items if not isinstance(item, str)), None)
+    if wrong is not None:
+        raise TargetError(
+            f"Argument `{argument}` must hold strings, one per {one_per}; found "
+            f"{type(wrong).__name__} {wrong!r}."
+        )
+    return tuple(items)
+
+
+def _vocab(vocab: Any) -> tuple[str, ...] | Mapping[str, tuple[str, ...]] | None:
+    if isinstance(vocab, Mapping):
+        frozen: dict[str, tuple[str, ...]] = {}
+        for name, words in vocab.items():
+            if not isinstance(name, str):
+                raise TargetError(
+                    f"Argument `vocab` as a dict maps input names (strings) to vocabularies, received "
+                    f"the key {name!r}."
+                )
+            words = _names(words, f"vocab[{name!r}]", "token id")
+            if words is None:
+                raise TargetError(f"Argument `vocab` gives input {name!r} no vocabulary (None).")
+            frozen[name] = words
+        return frozen
+    return _names(vocab, "vocab", "token id")
+
+
+def _mapping(value: Any, argument: str, example: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        raise OptionError(
+            f"Argument `{argument}` must be a dict of keyword arguments such as {example}, received "
+            f"{type(value).__name__} {value!r}."
+        )
+    return dict(value)
+
+
+def _decode_options(value: Any) -> dict[str, Any]:
+    options = _mapping(value, "decode_options", "{'scaler': (mean, std), 'target_offset': 1}")
+    unknown = sorted(set(options) - set(DECODE_OPTIONS))
+    if unknown:
+        raise OptionError(
+            f"Argument `decode_options` has unknown key(s) {unknown}. Expected keys among "
+            f"{list(DECODE_OPTIONS)} (options of rnnlens.decode; labels and vocab are report arguments)."
+        )
+    return options
