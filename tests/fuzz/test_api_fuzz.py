@@ -215,7 +215,7 @@ ARGS = (
     ArgFuzz(
         "attribute",
         "baselines",
-        ("nope", 42, np.zeros((1, 3, 3)), np.full((2, 10, 1), np.nan)),
+        ("nope", object(), np.zeros((1, 3, 3)), np.full((2, 10, 1), np.nan)),
         _wrong,
     ),
     ArgFuzz("attribute[integrated_gradients]", "n_steps", COUNTS, lambda v: _count(v, 1, 10**6)),
@@ -247,7 +247,8 @@ ARGS = (
     ArgFuzz("quality.deletion_curve", "steps", COUNTS, lambda v: _count(v) or None),
     ArgFuzz("quality.deletion_curve", "order", ("nope", 42), _wrong),
     ArgFuzz("quality.deletion_curve", "n_random", (-1, "a", 1.5), _wrong),
-    ArgFuzz("quality.deletion_curve", "baseline", ("nope", 42), _wrong),
+    # a scalar is a valid constant baseline (every cell becomes that value), as in attribute()
+    ArgFuzz("quality.deletion_curve", "baseline", ("nope", "mean", object()), _wrong),
     ArgFuzz("quality.insertion_curve", "memory_budget_mb", (0, -1, math.nan, "a"), _wrong),
     ArgFuzz("quality.compare", "methods", (["nope"], "nope", 42, []), _wrong),
     ArgFuzz("inspect_model", "model_or_path", (42, None, "missing.keras", np.zeros(3)), _wrong),
