@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import check_out, console, user_errors
 
 MAX_RANGE = 1000  # samples one --samples range may list: each gets its own section in the page
 
@@ -66,6 +66,8 @@ def explain(
         from rnnlens.loading import load_model
         from rnnlens.report.api import render_report
 
+        check_out(out, (".html",))
+        chosen = parse_samples(samples)
         options: dict[str, Any] = {}
         if attributions:
             from rnnlens.attribution.registry import method_info
@@ -86,7 +88,7 @@ def explain(
             dataset,
             out,
             vocab=_vocabularies(input_vocab, dataset, keras_model),
-            samples=parse_samples(samples),
+            samples=chosen,
             max_samples=max_samples,
             method=method,
             output=int(output) if output.lstrip("-").isdigit() else output,

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import (
     DATA_HELP,
     ID_COLUMN_OPTION,
@@ -55,16 +55,12 @@ def trace(
 ) -> None:
     """Trace every recurrent layer of MODEL on DATA and write the result to OUT."""
     with user_errors():
-        from rnnlens.errors import DataError
         from rnnlens.loading import load_model
         from rnnlens.tracing import trace as run_trace
         from rnnlens.tracing import trace_to_file
 
+        check_out(out, _OUTPUTS)
         suffix = out.suffix.lower()
-        if suffix not in _OUTPUTS:
-            raise DataError(
-                f"Option --out must end in {', '.join(_OUTPUTS)}, received {str(out)!r}."
-            )
         keras_model = load_model(model, safe_mode=not unsafe)
         inputs = _read_inputs(data, keras_model, vocab, id_column, time_column)
         options: dict[str, Any] = {

@@ -18,10 +18,14 @@ def compiled_forward(model: Any) -> Callable[..., Any]:
     cached = _CACHE.get(model)
     if cached is not None:
         return cached
+    from rnnlens.attribution.evaluation_model import evaluation_model
     from rnnlens.backends import compile_function
 
+    # The same model attribution evaluates: a stateless clone when a stateful layer holds a fixed-batch
+    # state, or when a name is not a valid TensorFlow scope (a compiled call would fail on it).
+    evaluated = evaluation_model(model)
     # A weak reference: the cache value must not keep its own key (the model) alive.
-    model_ref = weakref.ref(model)
+    model_ref = weakref.ref(evaluated) if evaluated is model else (lambda: evaluated)
 
     def forward(*arrays: Any) -> Any:
         live = model_ref()
