@@ -172,7 +172,7 @@ class _Collector:
             subset = _subset(dataset, keras_model, arrays, index)
             batch = [array[index] for array in arrays]
             vocab = options.vocab if options.vocab is not None else dataset.vocab
-            labels = options.labels if options.labels is not None else dataset.labels
+            labels = options.labels if options.labels is not None else _class_names(dataset, out)
 
             stage("Decoding predictions")
             interpretation = self._decode(keras_model, out, subset, labels, vocab)
@@ -186,7 +186,7 @@ class _Collector:
             if options.attributions:
                 stage(f"Attributing with {options.method}")
                 found = self._guarded(
-                    "Attributions", lambda: _attribute(keras_model, spec, out, batch, options)
+                    "Attributions", lambda: _attribute(keras_model, spec, out, subset, options)
                 )
                 results = () if found is None else (found if isinstance(found, tuple) else (found,))
 
@@ -412,9 +412,8 @@ def _trace(model: Any, batch: list[np.ndarray]) -> Any:
     return trace(model, batch if len(batch) > 1 else batch[0])
 
 
-def _attribute(
-    model: Any, spec: Any, out: Any, batch: list[np.ndarray], options: ReportOptions
-) -> Any:
+def _attribute(model: Any, spec: Any, out: Any, subset: Any, options: ReportOptions) -> Any:
+    """Attribute the chosen samples; the Dataset carries feature names, sequence ids and timestamps along."""
     from rnnlens.attribution import Target, attribute
 
     target = options.target
@@ -426,7 +425,7 @@ def _attribute(
             target = Target(output=out.index, unit=unit)
     return attribute(
         model,
-        batch if len(batch) > 1 else batch[0],
+        subset,
         method=options.method,
         target=target,
         **options.method_options,
@@ -558,3 +557,15 @@ def _backend() -> str:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _class_names(dataset: Any, out: Any) -> Any:
+    """The data's class names, for outputs that have classes; a regression output has none to name.
+
+    Labels the user passes explicitly are not filtered: giving labels to a regression output is their
+    mistake to hear about, while a data file that happens to carry names must not break the report.
+    """
+    from rnnlens.decoding.api import head_kind
+
+    kind, _ = head_kind(out)
+    return dataset.labels if kind in ("binary", "multilabel", "categorical") else None
