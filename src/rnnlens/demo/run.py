@@ -68,7 +68,8 @@ def run_demo(
             f"Argument `output` must be a file path for the .html report, received "
             f"{type(output).__name__} {output!r}."
         )
-    check_output_path(output, (".html",), option="Argument `output` (-o)")  # before minutes of training
+    # before minutes of training
+    check_output_path(output, (".html",), option="Argument `output` (-o)")
     path = Path(output)
     if example == "turbofan":
         from rnnlens.demo.turbofan import run_turbofan_demo
