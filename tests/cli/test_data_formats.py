@@ -103,6 +103,12 @@ def test_explain_takes_one_vocabulary_per_token_input(tmp_path):
     )
     assert bad.exit_code == 1 and "NAME=FILE" in bad.output
     assert not (tmp_path / "b.html").exists()
+    (tmp_path / "big.txt").write_text("\n".join(f"w{i}" for i in range(21)) + "\n")
+    too_big = runner.invoke(
+        app,
+        [*args[:5], "--input-vocab", f"encoder_tokens={tmp_path / 'big.txt'}", "-o", str(out)],
+    )
+    assert too_big.exit_code == 1 and "21" in too_big.output and "20" in too_big.output
 
 
 def test_attribute_on_a_token_file_names_the_words(tmp_path):

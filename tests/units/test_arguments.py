@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnlens.errors import OptionError, ShapeError, TargetError
+from rnnlens.errors import DataError, OptionError, ShapeError, TargetError
 from rnnlens.units import (
     feature_concepts,
     gate_saturation,
@@ -75,3 +75,17 @@ def test_feature_names_of_the_wrong_type(inputs, names):
 def test_feature_concepts_refuse_empty_inputs(shape):
     with pytest.raises(ShapeError, match="empty"):
         feature_concepts(np.zeros(shape, "float32"))
+
+
+@pytest.mark.parametrize("bad", [np.complex64(1 + 2j), np.inf])
+def test_feature_concepts_refuse_complex_and_infinite_inputs(bad):
+    x = np.zeros((2, 3, 1), dtype=np.asarray(bad).dtype)
+    x[0, 1, 0] = bad
+    with pytest.raises(DataError):
+        feature_concepts(x)
+
+
+def test_feature_concepts_keep_nan_as_missing():
+    x = np.zeros((2, 3, 1))
+    x[0, 1, 0] = np.nan
+    assert np.isnan(feature_concepts(x, ["f"])["f"][0, 1])

@@ -108,7 +108,9 @@ def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
         return None
     from rnnlens.data import read_vocab
     from rnnlens.errors import DataError
+    from rnnlens.validation import embedding_vocab_sizes
 
+    sizes = embedding_vocab_sizes(model)
     names = [tensor.name for tensor in model.inputs]
     vocabularies = {name: dataset.vocab for name in names if dataset.vocab is not None}
     for pair in pairs:
@@ -118,7 +120,7 @@ def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
                 f"Option --input-vocab expects NAME=FILE with NAME one of the model inputs {names}, "
                 f"received {pair!r}."
             )
-        vocabularies[name] = tuple(read_vocab(file))
+        vocabularies[name] = tuple(read_vocab(file, vocab_size=sizes.get(name)))
     return vocabularies
 
 

@@ -125,7 +125,7 @@ def feature_concepts(
 
     Raises:
         ShapeError: ``inputs`` is not rank 3 or is empty, or the names do not match the feature count.
-        DataError: non-numeric inputs.
+        DataError: non-numeric, complex or infinite inputs (NaN cells are kept: they mark missing values).
         OptionError: ``feature_names`` is not a list of names.
 
     Example:
@@ -142,6 +142,10 @@ def feature_concepts(
         raise ShapeError(
             f"Argument `inputs` is empty (shape {array.shape}); pass at least one sample with at least "
             "one step and one feature."
+        )
+    if np.isinf(array).any():
+        raise DataError(
+            "Argument `inputs` contains inf; use finite values (NaN marks cells to leave out)."
         )
     n_features = array.shape[2]
     if feature_names is not None and (
@@ -216,6 +220,11 @@ def _numeric(value: Any, name: str) -> np.ndarray:
         raise DataError(
             f"Argument `{name}` must be numeric, received dtype {array.dtype}. Encode categories as "
             "numbers or indicators first."
+        )
+    if np.iscomplexobj(array):
+        raise DataError(
+            f"Argument `{name}` holds complex numbers (dtype {array.dtype}); a concept is real-valued. "
+            "Pass the real part, the magnitude or the phase explicitly."
         )
     return array.astype(np.float64)
 
