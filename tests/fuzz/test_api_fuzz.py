@@ -235,7 +235,8 @@ ARGS = (
     ArgFuzz("render_report", "output", (7, "nope", 1.5), _wrong),
     ArgFuzz("render_report", "labels", (42, "abc", object()), _wrong),
     ArgFuzz("render_report", "path", ("out.xlsx", "nope/out.html", 42), _wrong),
-    ArgFuzz("units.gate_saturation", "low", (2.0, -1.0, math.nan, "a"), _wrong),
+    # a negative `low` is meaningful: the candidate (tanh) runs from -1 to 1
+    ArgFuzz("units.gate_saturation", "low", (2.0, math.nan, "a"), _wrong),
     ArgFuzz("units.gate_saturation", "layer", ("nope", 42), _wrong),
     ArgFuzz("units.gate_saturation", "gates", ("nope", 42), _wrong),
     ArgFuzz("units.memory_timescales", "layer", ("nope", 42), _wrong),
