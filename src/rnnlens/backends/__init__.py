@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from rnnlens.errors import UnsupportedLayerError
+from rnnlens.errors import BackendError
 
 __all__ = ["compile_function", "current", "model_function", "name", "value_and_grad"]
 
@@ -35,7 +35,7 @@ def current() -> ModuleType:
     backend = name()
     module = _MODULES.get(backend)
     if module is None:
-        raise UnsupportedLayerError(
+        raise BackendError(
             f"Keras backend {backend!r} is not supported; set KERAS_BACKEND to one of {sorted(_MODULES)}."
         )
     return importlib.import_module(module)
