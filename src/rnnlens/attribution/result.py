@@ -96,9 +96,9 @@ class AttributionResult:
 
     def _repr_html_(self) -> str:
         """Notebook display: the attribution heatmap (or coloured tokens) of the first samples, escaped."""
-        from rnnlens.report.html import result_html
+        from rnnlens.display import to_html
 
-        return result_html(self)
+        return to_html(self)
 
     @property
     def tokens(self) -> bool:

@@ -193,9 +193,9 @@ class ModelSpec:
 
     def _repr_html_(self) -> str:
         """Notebook display: one card per output, every user string escaped."""
-        from rnnlens.report.html import result_html
+        from rnnlens.display import to_html
 
-        return result_html(self)
+        return to_html(self)
 
 
 def _jsonable(value: Any) -> Any:

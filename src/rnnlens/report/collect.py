@@ -17,7 +17,7 @@ import numpy as np
 
 from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
 from rnnlens.report.anatomy import anatomy_cards
-from rnnlens.report.data import Card, Heatmap, ReportData, SampleSection, SeriesPlot, TokenScores
+from rnnlens.report.data import Heatmap, ReportData, SampleSection, SeriesPlot, TokenScores
 from rnnlens.report.options import (
     DEFAULT_MAX_SAMPLES,
     ReportOptions,
@@ -323,36 +323,21 @@ class _Collector:
 
 
 def parts_for(result: Any) -> list[Any] | None:
-    """Report parts that show ``result`` (for :func:`rnnlens.report.result_html`), or ``None``.
+    """Deprecated: use :data:`rnnlens.report.adapters.result_parts` (adapters registered per class).
 
-    ``ModelSpec`` -> anatomy cards; ``Trace`` -> state and gate heatmaps of its first sample;
-    ``AttributionResult`` -> the first sample's attribution map; ``Interpretation`` -> the predictions table.
+    Report parts that show ``result`` (for :func:`rnnlens.report.result_html`), or ``None``.
     """
-    name = type(result).__name__
-    if name == "ModelSpec" and hasattr(result, "outputs"):
-        return list(anatomy_cards(result))
-    if name == "Trace" and hasattr(result, "layers"):
-        if not result.layers:
-            return [Card(title="Empty trace")]
-        first = result.layers[0]
-        note = Card(title="", fields=(("samples", str(first.n_samples)), ("shown", "sample 0")))
-        return [note, *state_groups(result, 0)]
-    if name == "AttributionResult" and hasattr(result, "values"):
-        note = Card(
-            title="",
-            fields=(
-                ("method", str(result.method)),
-                ("target", str(result.target)),
-                ("axes", ", ".join(result.axes)),
-                ("shape", str(tuple(result.values.shape))),
-                ("shown", "sample 0"),
-            ),
-        )
-        return [note, *attribution_parts(result, 0)]
-    if name == "Interpretation" and hasattr(result, "table"):
-        n = int(result.table["sample"].max()) + 1 if "sample" in result.table.columns else 0
-        return [prediction_table(result, list(range(n)), max_rows=50)]
-    return None
+    import warnings
+
+    from rnnlens.report.adapters import result_parts
+
+    warnings.warn(
+        "rnnlens.report.collect.parts_for is deprecated; use rnnlens.report.adapters.result_parts.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    found = result_parts(result)
+    return None if found is None else list(found)
 
 
 @contextmanager

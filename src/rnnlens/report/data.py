@@ -352,6 +352,6 @@ class ReportData:
             seen.add(sample.index)
 
     def _repr_html_(self) -> str:
-        from rnnlens.report.html import result_html
+        from rnnlens.display import to_html
 
-        return result_html(self)
+        return to_html(self)

@@ -57,9 +57,9 @@ def _parts(result: Any) -> list[Any]:
             parts.append(Card(title=sample.title, fields=sample.summary, warnings=sample.notes))
             parts.extend(_sample_parts(sample)[1:])
         return parts
-    from rnnlens.report.collect import parts_for
+    from rnnlens.report.adapters import result_parts
 
-    found = parts_for(result)
+    found = result_parts(result)
     return list(found) if found is not None else [_generic_card(result)]
 
 

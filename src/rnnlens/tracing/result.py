@@ -169,9 +169,9 @@ class Trace:
 
     def _repr_html_(self) -> str:
         """Notebook display: state and gate heatmaps of the first sample, values on hover, escaped."""
-        from rnnlens.report.html import result_html
+        from rnnlens.display import to_html
 
-        return result_html(self)
+        return to_html(self)
 
     def keys(self) -> list[str]:
         """The layer keys, in execution order."""
