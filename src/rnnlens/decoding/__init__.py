@@ -10,6 +10,7 @@ from __future__ import annotations
 from rnnlens.decoding.api import decode, head_kind
 from rnnlens.decoding.binary import decode_binary
 from rnnlens.decoding.categorical import decode_categorical, entropy
+from rnnlens.decoding.generation import GenerationOptions
 from rnnlens.decoding.interpretation import KINDS, Interpretation
 from rnnlens.decoding.regression import decode_regression
 from rnnlens.decoding.scaling import inverse_scale
@@ -19,6 +20,7 @@ from rnnlens.decoding.thresholds import ThresholdChoice, choose_threshold
 __all__ = [
     "KINDS",
     "Generation",
+    "GenerationOptions",
     "Interpretation",
     "ThresholdChoice",
     "choose_threshold",

@@ -10,6 +10,14 @@ import numpy as np
 from rnnlens.decoding._rows import RowContext
 from rnnlens.decoding.binary import decode_binary
 from rnnlens.decoding.categorical import decode_categorical
+from rnnlens.decoding.generation import (
+    GenerationOptions,
+    generate_from_encoder,
+    refuse_generation_options,
+    refuse_teacher_forced,
+    resolve_generation_options,
+    wants_generation,
+)
 from rnnlens.decoding.interpretation import Interpretation
 from rnnlens.decoding.options import (
     check_names,
@@ -20,15 +28,8 @@ from rnnlens.decoding.options import (
 )
 from rnnlens.decoding.regression import decode_regression
 from rnnlens.decoding.scaling import describe_scaler
-from rnnlens.decoding.seq2seq import (
-    END_TOKENS,
-    START_TOKENS,
-    generate_greedy,
-    generation_tables,
-    resolve_token,
-)
 from rnnlens.decoding.thresholds import METHODS, choose_threshold
-from rnnlens.errors import OptionError, ShapeError, TargetError, UnsupportedLayerError
+from rnnlens.errors import OptionError, ShapeError, TargetError
 
 __all__ = ["decode", "head_kind"]
 
@@ -73,10 +74,11 @@ def decode(
     timestamps: Any = None,
     sequence_ids: Any = None,
     generate: bool | None = None,
+    generation: GenerationOptions | None = None,
+    batch_size: int = 512,
     start_token: int | str | None = None,
     end_token: int | str | None = None,
     max_length: int | None = None,
-    batch_size: int = 512,
 ) -> Interpretation:
     """Turn a model's raw predictions into what they mean, using the output's head (see ``inspect_model``).
 
@@ -109,10 +111,10 @@ def decode(
         timestamps: ``(batch, time)`` input times (default the Dataset's).
         sequence_ids: ``(batch,)`` ids (default the Dataset's).
         generate: force (True) or forbid (False) greedy generation for encoder-decoder models.
-        start_token / end_token: generation markers (id or token text); default the vocabulary's usual
-            markers (``<start>`` / ``<end>`` and alike).
-        max_length: generation: steps at most.
+        generation: greedy generation's settings (start and end token, steps at most), a
+            :class:`~rnnlens.decoding.GenerationOptions`.
         batch_size: samples per compiled model call.
+        start_token, end_token, max_length: deprecated, use ``generation=GenerationOptions(...)``.
 
     Returns:
         An :class:`Interpretation`.
@@ -125,7 +127,7 @@ def decode(
         OptionError: ``batch_size`` / ``top_k`` / ``max_length`` that are not positive integers, and
             options that do not apply to the output (a threshold for a softmax head, a scaler or labels
             for a classifier / regression head, generation options for a model that is not an
-            encoder-decoder).
+            encoder-decoder, or for an encoder-decoder read with teacher forcing).
         UnsupportedLayerError: generation with a non-causal decoder.
 
     Example:
@@ -138,8 +140,7 @@ def decode(
     labels = check_names(labels, "labels")
     vocab = check_names(vocab, "vocab")
     check_target_offset(target_offset, None)
-    if max_length is not None:
-        max_length = check_positive_int(max_length, "max_length")
+    settings = resolve_generation_options(generation, start_token, end_token, max_length)
     if isinstance(output, bool):
         raise TargetError(
             f"Argument `output` must be an output index or name, received {output!r}."
@@ -157,9 +158,8 @@ def decode(
         target_names=target_names,
         target_offset=target_offset,
         horizon=horizon,
-        generate=generate,
-        generation=(start_token, end_token, max_length),
     )
+    refuse_generation_options(out, head_kind(out)[0], generate, settings)
     data = inputs if _is_dataset(inputs) else None
     context = RowContext.from_data(data) if data is not None else RowContext()
     if timestamps is not None or sequence_ids is not None:
@@ -184,18 +184,20 @@ def decode(
     if (
         keras_model is not None
         and predictions is None
-        and _wants_generation(spec, out, kind, keras_model, inputs, generate)
+        and wants_generation(out, kind, keras_model, inputs, generate, data is not None)
     ):
-        return _generate(
-            keras_model, spec, out, inputs, data, transform, vocab, class_names,
-            start_token, end_token, max_length, batch_size, meta,
-        )  # fmt: skip
+        names = vocab if vocab is not None else class_names
+        return generate_from_encoder(
+            keras_model, out, inputs, data, transform, names, settings, batch_size, meta
+        )
     if generate:
         raise OptionError(
             f"generate=True needs an encoder-decoder model whose output is a distribution over tokens, "
             f"and the model itself (not predictions); output {out.name!r} is {out.pattern} "
             f"{out.head.meaning}."
         )
+    if out.pattern == "encoder-decoder":
+        refuse_teacher_forced(out, settings)
     raw = _predictions(keras_model, spec, out, inputs, predictions, batch_size)
     meta["notes"] = []
     if transform in ("sigmoid", "softmax"):
@@ -259,8 +261,6 @@ def _refuse_options_that_do_not_apply(
     target_names: Any,
     target_offset: int,
     horizon: bool,
-    generate: bool | None,
-    generation: tuple[Any, Any, Any],
 ) -> None:
     """Options set for another kind of head are mistakes: say so instead of ignoring them."""
     default_threshold = (
@@ -295,26 +295,6 @@ def _refuse_options_that_do_not_apply(
         )
     if kind in ("regression", "raw"):
         refuse_unused({"labels": labels is not None}, out.name, kind, "classification outputs")
-    if out.pattern != "encoder-decoder":
-        start, end, length = generation
-        refuse_unused(
-            {
-                "generate": bool(generate),
-                "start_token": start is not None,
-                "end_token": end is not None,
-                "max_length": length is not None,
-            },
-            out.name,
-            f"{kind} ({out.pattern})",
-            "greedy generation with an encoder-decoder model",
-        )
-    for token, role in zip(generation[:2], ("start_token", "end_token"), strict=True):
-        if token is not None and (
-            isinstance(token, bool) or not isinstance(token, int | str | np.integer)
-        ):
-            raise OptionError(
-                f"Argument `{role}` must be a token id (int) or its text (str), received {token!r}."
-            )
 
 
 def _sequence_length(spec: Any, raw: np.ndarray, context: RowContext) -> int | None:
@@ -467,155 +447,3 @@ def _threshold(
     method: Literal["f1", "youden"] = "f1" if threshold == "f1" else "youden"
     cuts = [choose_threshold(truth[:, u], flat[:, u], method).threshold for u in range(units)]
     return np.asarray(cuts), f"{threshold} on {len(flat)} validation prediction(s)"
-
-
-def _wants_generation(
-    spec: Any, out: Any, kind: str, model: Any, inputs: Any, generate: bool | None
-) -> bool:
-    """Generate when asked, or when an encoder-decoder model is given its encoder inputs only."""
-    if generate is False or kind != "categorical" or out.pattern != "encoder-decoder":
-        return False
-    return bool(generate) or _missing_decoder(model, inputs)
-
-
-def _decoder_index(model: Any, inputs: Any) -> int | None:
-    """The decoder's token input: the one a Dataset lacks, else the model's last input."""
-    names = [t.name.split(":")[0] for t in model.inputs]
-    if len(names) < 2:
-        return None
-    if _is_dataset(inputs):
-        missing = [i for i, n in enumerate(names) if n not in inputs.inputs]
-        if len(missing) == 1:
-            return missing[0]
-    if isinstance(inputs, Mapping):
-        missing = [i for i, n in enumerate(names) if n not in inputs]
-        if len(missing) == 1:
-            return missing[0]
-    return len(names) - 1
-
-
-def _missing_decoder(model: Any, inputs: Any) -> bool:
-    names = [t.name.split(":")[0] for t in model.inputs]
-    if _is_dataset(inputs):
-        return not all(n in inputs.inputs for n in names) and len(inputs.inputs) == len(names) - 1
-    if isinstance(inputs, Mapping):
-        return sum(n in inputs for n in names) == len(names) - 1
-    if isinstance(inputs, list | tuple):
-        return len(inputs) == len(names) - 1
-    return len(names) == 2 and inputs is not None and not isinstance(inputs, list | tuple)
-
-
-def _generate(
-    model: Any,
-    spec: Any,
-    out: Any,
-    inputs: Any,
-    data: Any,
-    transform: str,
-    vocab: Sequence[str] | None,
-    class_names: Sequence[str] | None,
-    start_token: Any,
-    end_token: Any,
-    max_length: int | None,
-    batch_size: int,
-    meta: dict[str, Any],
-) -> Interpretation:
-    if out.causal is False:
-        raise UnsupportedLayerError(
-            f"Output {out.name!r} is not causal (a step sees later decoder inputs), so greedy generation "
-            "would read tokens it has not produced yet. Decode teacher-forced predictions instead."
-        )
-    if len(out.shape) != 3:
-        raise ShapeError(
-            f"Greedy generation needs a per-step output (batch, steps, vocab); {out.name!r} has shape "
-            f"{out.shape}."
-        )
-    names = vocab if vocab is not None else class_names
-    decoder = _decoder_index(model, inputs)
-    if decoder is None:
-        raise TargetError(
-            "Greedy generation needs a model with an encoder input and a decoder input."
-        )
-    arrays = _encoder_arrays(model, inputs, decoder)
-    start = resolve_token(start_token, names, START_TOKENS, "start_token")
-    if start is None:
-        raise TargetError(
-            "Greedy generation needs the decoder's start token: pass start_token (id or text; CLI "
-            f"--start-token), or a vocabulary holding one of {list(START_TOKENS[:6])}."
-        )
-    end = resolve_token(end_token, names, END_TOKENS, "end_token")
-    generation = generate_greedy(
-        model,
-        arrays,
-        decoder_index=decoder,
-        output_index=out.index,
-        start_token=start,
-        end_token=end,
-        max_length=max_length,
-        probability_transform=transform,
-        batch_size=batch_size,
-    )
-    ids = getattr(data, "sequence_ids", None)
-    table, summary = generation_tables(generation, vocab=names, sequence_ids=ids)
-    meta.update(
-        decoder_input=model.inputs[decoder].name.split(":")[0],
-        start_token=start,
-        end_token=end,
-        max_length=int(generation.tokens.shape[1]),
-        model_calls=generation.model_calls,
-        notes=[
-            "Greedy generation: the decoder was fed its own previous token (no teacher forcing); "
-            "probability is that of the chosen (argmax) token at each step."
-        ],
-    )
-    return Interpretation(
-        kind="generation",
-        output=out.name,
-        table=table,
-        summary=summary,
-        meta=meta,
-        predictions=generation.tokens,
-    )
-
-
-def _encoder_arrays(model: Any, inputs: Any, decoder: int) -> list[np.ndarray]:
-    """All model inputs but the decoder's, validated; a placeholder sits at the decoder's position."""
-    from rnnlens.validation import check_array, embedding_vocab_sizes
-
-    names = [t.name.split(":")[0] for t in model.inputs]
-    if _is_dataset(inputs):
-        given = dict(inputs.inputs)
-    elif isinstance(inputs, Mapping):
-        given = dict(inputs)
-    elif isinstance(inputs, list | tuple):
-        others = [n for i, n in enumerate(names) if i != decoder]
-        values = list(inputs)[: len(others)] if len(inputs) == len(names) else list(inputs)
-        if len(values) != len(others):
-            raise ShapeError(
-                f"Greedy generation takes the encoder input(s) {others}; received {len(inputs)} array(s)."
-            )
-        given = dict(zip(others, values, strict=True))
-    else:
-        given = {names[0 if decoder != 0 else 1]: inputs}
-    vocab_sizes = embedding_vocab_sizes(model)
-    arrays: list[np.ndarray] = []
-    for i, tensor in enumerate(model.inputs):
-        name = names[i]
-        if i == decoder:
-            arrays.append(np.zeros((0,), np.int32))
-            continue
-        if name not in given:
-            raise ShapeError(
-                f"Greedy generation needs the encoder input {name!r}; it was not given."
-            )
-        tokens = name in vocab_sizes or "int" in str(tensor.dtype)
-        arrays.append(
-            check_array(
-                given[name],
-                tensor.shape,
-                name=name,
-                integer=tokens,
-                vocab_size=vocab_sizes.get(name),
-            )
-        )
-    return arrays
