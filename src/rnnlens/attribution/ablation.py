@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.attribution.base import Attribution, Results
+from rnnlens.attribution.base import Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.options import OptionError
-from rnnlens.attribution.perturbation import check_perturbable, perturbation_deltas, spread
+from rnnlens.attribution.perturbation import Coalitions, PerturbationAttribution
+
+if TYPE_CHECKING:
+    from rnnlens.attribution.engine import Slot
 
 __all__ = [
     "ABLATION_GROUPS",
@@ -88,7 +92,7 @@ def regions_of(ids: np.ndarray) -> np.ndarray:
     return np.array([ids == label for label in labels]).reshape(len(labels), *ids.shape)
 
 
-class FeatureAblation(Attribution):
+class FeatureAblation(PerturbationAttribution):
     """Replace one group of cells at a time by the baseline and record the target's drop, once per group.
 
     The result knows its groups (:attr:`AttributionResult.groups`): each cell shows its group's drop, and
@@ -128,29 +132,26 @@ class FeatureAblation(Attribution):
         Raises:
             ShapeError, DataError, TargetError: bad inputs, baselines or target. OptionError: bad groups.
         """
-        problem = self._prepare(
+        reported = {"groups": groups if isinstance(groups, str) else np.asarray(groups).tolist()}
+        return self._perturb(
             inputs,
             target,
             baselines,
+            {"groups": groups},
+            reported=reported,
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
         )
-        maps = []
-        for slot, x in zip(self.engine.slots, problem.space, strict=True):
-            check_perturbable(slot, x, self.name)
-            if slot.tokens:
-                token_groups = groups if not isinstance(groups, str) else "time"
-                maps.append(ablation_groups(x.shape[1], 1, token_groups, tokens=True))
-            else:
-                maps.append(ablation_groups(x.shape[1], x.shape[2], groups))
-        values = []
-        for slot, ids in zip(self.engine.slots, maps, strict=True):
-            regions = regions_of(ids)
-            deltas = perturbation_deltas(self.engine, problem, slot.index, regions)
-            values.append(spread(deltas, regions, average=False))
-        options = {"groups": groups if isinstance(groups, str) else np.asarray(groups).tolist()}
-        cell_maps = [
-            ids[:, 0] if slot.tokens else ids
-            for slot, ids in zip(self.engine.slots, maps, strict=True)
-        ]
-        return self._results(problem, values, options, groups=cell_maps)
+
+    def coalitions(self, slot: Slot, x: np.ndarray, options: Mapping[str, Any]) -> Coalitions:
+        """One coalition per group of :func:`ablation_groups`; a cell shows its group's difference.
+
+        Token inputs ablate whole tokens: a group name means ``"time"``, an id array is per token.
+        """
+        groups = options["groups"]
+        if slot.tokens:
+            token_groups = groups if not isinstance(groups, str) else "time"
+            ids = ablation_groups(x.shape[1], 1, token_groups, tokens=True)
+            return Coalitions(regions_of(ids), groups=ids[:, 0])
+        ids = ablation_groups(x.shape[1], x.shape[2], groups)
+        return Coalitions(regions_of(ids), groups=ids)

@@ -1,66 +1,30 @@
 """The contract every attribution method shares, Captum-style: ``Method(model).attribute(inputs, ...)``.
 
 A method subclasses :class:`Attribution` and implements ``attribute``. The base class prepares the batch
-(validation, attribution space, outputs, the resolved target, baselines) as a :class:`Problem`, and turns
+(validation, attribution space, outputs, the resolved target, baselines) as a :class:`Problem` (with the
+public :func:`~rnnlens.attribution.problem.prepare_problem`, which other packages use too), and turns
 per-row attributions in attribution space into :class:`AttributionResult` objects (embedding axis summed,
 padded tokens zeroed, ``output_time`` axis for every-step targets).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from rnnlens.attribution.baselines import resolve_baselines
-from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
+from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.engine import Engine
 from rnnlens.attribution.labels import InputLabels
+from rnnlens.attribution.problem import Problem, prepare_problem
 from rnnlens.attribution.result import AttributionResult
-from rnnlens.attribution.targets import ResolvedTarget, resolve_target
 from rnnlens.loading import ensure_model
-from rnnlens.validation import prepare_inputs
 
 __all__ = ["Attribution", "Problem", "Results", "attach_labels"]
 
 # One result per model input: a single result for single-input models, a tuple otherwise (as in Captum).
 Results = AttributionResult | tuple[AttributionResult, ...]
-
-
-@dataclass(eq=False)
-class Problem:
-    """One batch made ready for a method: everything in attribution space, rows sample-major.
-
-    ``space`` and ``baselines`` are per input ``(samples, time, features | embedding_dim)``; ``tokens`` are
-    the token-id arrays of token inputs (fed unchanged so masks still come from the real ids);
-    ``target.weights`` has one row per (sample, output step); ``labels`` are the names the inputs came
-    with (a :class:`rnnlens.data.Dataset`'s feature names, sequence ids, timestamps, vocabulary).
-    """
-
-    arrays: list[np.ndarray]
-    space: list[np.ndarray]
-    tokens: list[np.ndarray]
-    masks: list[np.ndarray | None]
-    outputs: list[np.ndarray]
-    target: ResolvedTarget
-    baselines: list[np.ndarray]
-    memory_budget_mb: float
-    internal_batch_size: int | None
-    labels: InputLabels
-
-    @property
-    def n_rows(self) -> int:
-        """Rows to explain (samples x output steps)."""
-        return self.target.n_rows
-
-    def chunk(self, n_rows: int, engine: Engine) -> int:
-        """Rows per compiled call for ``n_rows`` evaluations."""
-        return chunk_size(
-            n_rows, engine.bytes_per_row(), self.internal_batch_size, self.memory_budget_mb
-        )
 
 
 class Attribution:
@@ -93,29 +57,14 @@ class Attribution:
         internal_batch_size: int | None = None,
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
     ) -> Problem:
-        engine = self.engine
-        labels = InputLabels()
-        if _is_dataset(inputs):
-            labels = InputLabels.from_dataset(inputs)
-            inputs = inputs.arrange(self.model)
-        arrays = prepare_inputs(self.model, inputs)
-        space = engine.to_space(arrays)
-        tokens = engine.token_arrays(arrays)
-        samples = len(arrays[0])
-        size = chunk_size(samples, engine.bytes_per_row(), internal_batch_size, memory_budget_mb)
-        outputs = engine.outputs(space, tokens, size)
-        resolved = resolve_target(target, outputs, engine.output_names)
-        return Problem(
-            arrays=arrays,
-            space=space,
-            tokens=tokens,
-            masks=engine.masks(arrays),
-            outputs=outputs,
-            target=resolved,
-            baselines=resolve_baselines(baselines, engine, arrays, space),
-            memory_budget_mb=memory_budget_mb,
+        """The batch made ready for this method: :func:`~rnnlens.attribution.problem.prepare_problem`."""
+        return prepare_problem(
+            self.model,
+            inputs,
+            target,
+            baselines,
             internal_batch_size=internal_batch_size,
-            labels=labels,
+            memory_budget_mb=memory_budget_mb,
         )
 
     def _results(
@@ -126,7 +75,7 @@ class Attribution:
         *,
         baseline_outputs: np.ndarray | None = None,
         completeness: bool = False,
-        groups: list[np.ndarray] | None = None,
+        groups: Sequence[np.ndarray | None] | None = None,
     ) -> Results:
         """Per-row attributions in attribution space -> one :class:`AttributionResult` per input.
 
@@ -204,10 +153,3 @@ def attach_labels(results: list[AttributionResult], labels: InputLabels) -> list
         return results
     chosen = labels.for_inputs([result.axes for result in results])
     return [result.with_labels(**given) for result, given in zip(results, chosen, strict=True)]
-
-
-def _is_dataset(inputs: Any) -> bool:
-    """Is ``inputs`` a :class:`rnnlens.data.Dataset`? Looked up without importing ``rnnlens.data`` (and
-    pandas with it): if that module was never imported, no Dataset can exist."""
-    module = sys.modules.get("rnnlens.data.dataset")
-    return module is not None and isinstance(inputs, module.Dataset)

@@ -1,18 +1,26 @@
-"""Split many model evaluations into a few large compiled calls that fit a memory budget."""
+"""Attribution's chunk sizes, from the shared seam :mod:`rnnlens.execution`.
+
+Kept for compatibility: :func:`chunk_size` and :func:`chunk_indices` keep their signatures and results,
+and delegate to :func:`rnnlens.execution.rows_per_chunk` and :func:`rnnlens.execution.plan_chunks`.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
 
-from rnnlens.attribution.options import OptionError, check_positive_int
+from rnnlens.execution import (
+    DEFAULT_MEMORY_BUDGET_MB,
+    check_memory_budget,
+    plan_chunks,
+    rows_per_chunk,
+)
 
-__all__ = ["DEFAULT_MEMORY_BUDGET_MB", "chunk_indices", "chunk_size"]
+__all__ = ["DEFAULT_MEMORY_BUDGET_MB", "MAX_ROWS", "chunk_indices", "chunk_size"]
 
-DEFAULT_MEMORY_BUDGET_MB = 512
-_MAX_ROWS = 8192
+# More rows per compiled call buy no speed on the models rnnlens explains, and cost memory.
+MAX_ROWS = 8192
 
 
 def chunk_size(
@@ -31,36 +39,29 @@ def chunk_size(
 
     Returns:
         A size in ``[1, n_rows]``, balanced so the chunks have (nearly) equal sizes.
+
+    Raises:
+        OptionError: ``internal_batch_size`` is not an integer >= 1, or (without it) the budget is not
+            a finite positive number.
     """
-    if internal_batch_size is not None:
-        limit = check_positive_int(internal_batch_size, "internal_batch_size")
-    else:
-        if (
-            isinstance(memory_budget_mb, bool)
-            or not isinstance(memory_budget_mb, int | float | np.integer | np.floating)
-            or not math.isfinite(memory_budget_mb)
-            or memory_budget_mb <= 0
-        ):
-            raise OptionError(
-                "Argument `memory_budget_mb` must be a finite number of megabytes > 0, received "
-                f"{memory_budget_mb!r}. It sizes the compiled calls; pass internal_batch_size to fix "
-                "their row count instead."
-            )
-        limit = int(memory_budget_mb * 2**20 // max(bytes_per_row, 1))
-        limit = min(max(limit, 1), _MAX_ROWS)
-    n_rows = max(n_rows, 1)
-    n_chunks = math.ceil(n_rows / limit)
-    return math.ceil(n_rows / n_chunks)
+    # The explicit size wins, and then the budget is not used (nor checked); without it, a budget is
+    # required (None is no bound for tracing, but attribution rows multiply: n_steps x samples).
+    budget = None if internal_batch_size is not None else check_memory_budget(memory_budget_mb)
+    return rows_per_chunk(
+        n_rows,
+        bytes_per_row,
+        batch_size=internal_batch_size,
+        memory_budget_mb=budget,
+        max_rows=MAX_ROWS,
+        batch_size_name="internal_batch_size",
+    )
 
 
 def chunk_indices(n_rows: int, size: int) -> Iterator[tuple[np.ndarray, int]]:
     """Yield ``(indices, n_valid)`` covering ``range(n_rows)`` in chunks of exactly ``size`` rows.
 
-    The last chunk is padded by repeating its final index, so every compiled call sees the same shape and
-    is traced once; callers keep only the first ``n_valid`` results.
+    The last chunk is padded by repeating its final index, so every compiled call sees one shape and is
+    traced once; callers keep only the first ``n_valid`` results.
     """
-    for start in range(0, n_rows, size):
-        stop = min(start + size, n_rows)
-        indices = np.arange(start, start + size)
-        indices[stop - start :] = stop - 1
-        yield indices, stop - start
+    for chunk in plan_chunks(n_rows, size):
+        yield chunk.indices, chunk.n_valid

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.attribution.base import Attribution, Results
+from rnnlens.attribution.base import Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.causality import causal_inputs, clip_after, target_horizons
 from rnnlens.attribution.options import OptionError, check_positive_int
-from rnnlens.attribution.perturbation import check_perturbable, perturbation_deltas, spread
+from rnnlens.attribution.perturbation import Coalitions, PerturbationAttribution
+
+if TYPE_CHECKING:
+    from rnnlens.attribution.engine import Slot
+    from rnnlens.attribution.problem import Problem
 
 __all__ = ["Occlusion", "occlusion_regions"]
 
@@ -118,7 +122,7 @@ def _feature_set(group: Any, features: int) -> np.ndarray:
     return np.isin(np.arange(features), indices)
 
 
-class Occlusion(Attribution):
+class Occlusion(PerturbationAttribution):
     """Slide a window over (time, feature), replace it by the baseline, and record the target's drop.
 
     Each cell gets the average drop of the windows covering it (Captum's rule). Token inputs are occluded
@@ -163,31 +167,37 @@ class Occlusion(Attribution):
         Raises:
             ShapeError, DataError, TargetError: bad inputs, baselines or target. OptionError: bad window.
         """
-        problem = self._prepare(
+        options = {"window": window, "stride": stride, "feature_groups": feature_groups}
+        return self._perturb(
             inputs,
             target,
             baselines,
+            options,
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
         )
-        all_regions = []
-        for slot, x in zip(self.engine.slots, problem.space, strict=True):
-            check_perturbable(slot, x, self.name)
-            if slot.tokens:
-                w_time, s_time = _pair(window, "window")[0], _pair(stride, "stride")[0]
-                all_regions.append(occlusion_regions(x.shape[1], 1, w_time, s_time))
-            else:
-                all_regions.append(
-                    occlusion_regions(x.shape[1], x.shape[2], window, stride, feature_groups)
-                )
+
+    def coalitions(self, slot: Slot, x: np.ndarray, options: Mapping[str, Any]) -> Coalitions:
+        """Every window position (:func:`occlusion_regions`); a cell gets the mean of its windows.
+
+        Token inputs are occluded whole tokens at a time: the time parts of ``window`` and ``stride``.
+        """
+        window, stride = options["window"], options["stride"]
+        if slot.tokens:
+            w_time, s_time = _pair(window, "window")[0], _pair(stride, "stride")[0]
+            return Coalitions(occlusion_regions(x.shape[1], 1, w_time, s_time), average=True)
+        regions = occlusion_regions(
+            x.shape[1], x.shape[2], window, stride, options["feature_groups"]
+        )
+        return Coalitions(regions, average=True)
+
+    def _finish(self, problem: Problem, values: list[np.ndarray]) -> list[np.ndarray]:
+        """Steps after the causal horizon of the explained output step get exactly 0."""
         horizons = target_horizons(problem.target.weights)
-        causal = causal_inputs(self.model, problem.target.output) if horizons is not None else ()
-        values = []
-        for slot, regions in zip(self.engine.slots, all_regions, strict=True):
-            deltas = perturbation_deltas(self.engine, problem, slot.index, regions)
-            spread_values = spread(deltas, regions, average=True)
-            if horizons is not None and slot.index in causal:
-                spread_values = clip_after(spread_values, horizons)
-            values.append(spread_values)
-        options = {"window": window, "stride": stride, "feature_groups": feature_groups}
-        return self._results(problem, values, options)
+        if horizons is None:
+            return values
+        causal = causal_inputs(self.model, problem.target.output)
+        return [
+            clip_after(spread_values, horizons) if slot.index in causal else spread_values
+            for slot, spread_values in zip(self.engine.slots, values, strict=True)
+        ]

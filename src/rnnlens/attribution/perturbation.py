@@ -1,18 +1,131 @@
-"""The shared core of occlusion and ablation: replace regions by the baseline, batched, and compare."""
+"""The shared core of perturbation methods: replace coalitions of cells by the baseline, batched, compare.
+
+A perturbation method (occlusion, feature ablation, ...) subclasses :class:`PerturbationAttribution` and
+only says, per input, which cells are replaced together and which cells receive each difference: its
+:class:`Coalitions`. The base class prepares the batch, evaluates every coalition in a few large compiled
+calls (:func:`perturbation_deltas`), spreads the differences over the credited cells (:func:`spread`) and
+builds the results.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rnnlens.attribution.base import Attribution, Results
+from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.errors import UnsupportedLayerError
 
 if TYPE_CHECKING:
-    from rnnlens.attribution.base import Problem
     from rnnlens.attribution.engine import Engine, Slot
+    from rnnlens.attribution.problem import Problem
 
-__all__ = ["check_perturbable", "perturbation_deltas", "spread"]
+__all__ = [
+    "Coalitions",
+    "PerturbationAttribution",
+    "check_perturbable",
+    "perturbation_deltas",
+    "spread",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Coalitions:
+    """How a perturbation method covers one input.
+
+    Attributes:
+        replaced: booleans ``(n, time, features)`` (``(n, time, 1)`` for token inputs): coalition ``v``
+            replaces these cells by the baseline, all together, in one evaluation.
+        credited: booleans of the same shape: the cells that receive coalition ``v``'s difference, or None
+            for the replaced cells themselves.
+        average: a cell credited by several coalitions gets the mean of their differences (True, as in
+            occlusion's overlapping windows) or the sum (False).
+        groups: the group map reported on the result (``(time, features)`` ids, ``(time,)`` for tokens;
+            -1 for cells never replaced), for methods that give one value per group; else None.
+    """
+
+    replaced: np.ndarray
+    credited: np.ndarray | None = None
+    average: bool = False
+    groups: np.ndarray | None = None
+
+    @property
+    def receivers(self) -> np.ndarray:
+        """The credited cells (the replaced ones unless given)."""
+        return self.replaced if self.credited is None else self.credited
+
+
+class PerturbationAttribution(Attribution):
+    """Base of perturbation methods: a subclass defines :meth:`coalitions`, and its ``attribute`` calls
+    :meth:`_perturb` with its options.
+
+    Example:
+        >>> class EachStep(PerturbationAttribution):  # doctest: +SKIP
+        ...     name = "each_step"
+        ...     def coalitions(self, slot, x, options):
+        ...         steps, width = x.shape[1], 1 if slot.tokens else x.shape[2]
+        ...         return Coalitions(np.eye(steps, dtype=bool)[:, :, None].repeat(width, axis=2))
+        ...     def attribute(self, inputs, target=None, baselines=None):
+        ...         return self._perturb(inputs, target, baselines, {})
+    """
+
+    def coalitions(self, slot: Slot, x: np.ndarray, options: Mapping[str, Any]) -> Coalitions:
+        """The coalitions of input ``slot`` whose attribution-space values are ``x`` ``(samples, ...)``.
+
+        Raises:
+            OptionError: ``options`` do not fit this input.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define coalitions(slot, x, options)."
+        )
+
+    def _finish(self, problem: Problem, values: list[np.ndarray]) -> list[np.ndarray]:
+        """A last adjustment of the per-input ``(rows, time, features)`` values (none by default)."""
+        return values
+
+    def _perturb(
+        self,
+        inputs: Any,
+        target: Any,
+        baselines: Any,
+        options: Mapping[str, Any],
+        *,
+        reported: Mapping[str, Any] | None = None,
+        internal_batch_size: int | None = None,
+        memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+    ) -> Results:
+        """Prepare the batch, check every input's coalitions, then evaluate and credit them.
+
+        ``options`` go to :meth:`coalitions`; ``reported`` (default: ``options``) are recorded on the
+        results. Every input's coalitions are built (and their options checked) before any evaluation.
+        """
+        problem = self._prepare(
+            inputs,
+            target,
+            baselines,
+            internal_batch_size=internal_batch_size,
+            memory_budget_mb=memory_budget_mb,
+        )
+        covers = []
+        for slot, x in zip(self.engine.slots, problem.space, strict=True):
+            check_perturbable(slot, x, self.name)
+            covers.append(self.coalitions(slot, x, options))
+        values = []
+        for slot, cover in zip(self.engine.slots, covers, strict=True):
+            deltas = perturbation_deltas(self.engine, problem, slot.index, cover.replaced)
+            values.append(spread(deltas, cover.receivers, average=cover.average))
+        values = self._finish(problem, values)
+        groups = [cover.groups for cover in covers]
+        return self._results(
+            problem,
+            values,
+            dict(options if reported is None else reported),
+            groups=None if all(g is None for g in groups) else groups,
+        )
+
 
 _NOISE_ULPS = 4
 

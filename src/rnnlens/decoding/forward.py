@@ -8,16 +8,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compiled_forward", "predict_outputs"]
+from rnnlens.execution import Chunk, cached, plan_chunks, rows_per_chunk, run_chunks
 
-_CACHE: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+__all__ = ["compiled_forward", "predict_outputs"]
 
 
 def compiled_forward(model: Any) -> Callable[..., Any]:
     """``f(*arrays) -> outputs``: the model in inference mode, compiled once for the active backend."""
-    cached = _CACHE.get(model)
-    if cached is not None:
-        return cached
+    return cached(model, ("decoding", "forward"), lambda: _compile_forward(model))
+
+
+def _compile_forward(model: Any) -> Callable[..., Any]:
     from rnnlens.attribution.evaluation_model import evaluation_model
     from rnnlens.backends import compile_function
 
@@ -33,9 +34,7 @@ def compiled_forward(model: Any) -> Callable[..., Any]:
             raise RuntimeError("The model was garbage-collected.")
         return live(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
 
-    compiled = compile_function(forward)
-    _CACHE[model] = compiled
-    return compiled
+    return compile_function(forward)
 
 
 def predict_outputs(
@@ -46,22 +45,29 @@ def predict_outputs(
     Args:
         model: a ``keras.Model``.
         arrays: validated inputs, each ``(batch, ...)``.
-        batch_size: samples per compiled call.
+        batch_size: at most this many samples per compiled call (the chunks are balanced).
 
     Returns:
         One array per model output, ``(batch, ...)``.
+
+    Raises:
+        OptionError: ``batch_size`` is not a positive integer.
     """
     import keras
 
     forward = compiled_forward(model)
     total = int(arrays[0].shape[0])
-    chunks: list[list[np.ndarray]] = []
-    for start in range(0, max(total, 1), batch_size):
-        piece = [np.asarray(a[start : start + batch_size]) for a in arrays]
-        result = forward(*piece)
+    size = rows_per_chunk(total, 1, batch_size=batch_size)
+
+    def work(chunk: Chunk) -> list[np.ndarray]:
+        result = forward(*[np.asarray(a[chunk.rows]) for a in arrays])
         if isinstance(result, dict):
             outputs = [result[name] for name in model.output_names]
         else:
             outputs = list(result) if isinstance(result, list | tuple) else [result]
-        chunks.append([np.asarray(keras.ops.convert_to_numpy(o)) for o in outputs])
-    return [np.concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0]))]
+        return [np.asarray(keras.ops.convert_to_numpy(o)) for o in outputs]
+
+    # At least one call, even for 0 samples: the outputs then keep their shapes and dtypes.
+    chunks = plan_chunks(total, size, pad=False) or (Chunk(0, 0, 0),)
+    parts = list(run_chunks(work, chunks))
+    return [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]

@@ -1,12 +1,14 @@
-"""Split a batch into chunks whose working memory stays inside a budget."""
+"""Tracing's chunk sizes, from the shared seam :mod:`rnnlens.execution`.
+
+Kept for compatibility: the names below keep their signatures and delegate to the seam, which sizes the
+chunks of tracing, attribution and decoding by one rule.
+"""
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
-from rnnlens.errors import OptionError
+from rnnlens import execution
 
 __all__ = [
     "WORK_FACTOR",
@@ -28,16 +30,7 @@ def check_batch_size(batch_size: Any) -> None:
     Raises:
         OptionError: 0, a negative number, a float, a bool or not a number.
     """
-    if batch_size is None:
-        return
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or batch_size < 1
-    ):
-        raise OptionError(
-            f"Argument `batch_size` must be a positive integer or None, received {batch_size!r}."
-        )
+    execution.check_batch_size(batch_size, "batch_size", allow_none=True)
 
 
 def check_memory_budget(memory_budget_mb: Any) -> None:
@@ -46,19 +39,7 @@ def check_memory_budget(memory_budget_mb: Any) -> None:
     Raises:
         OptionError: 0, a negative number, NaN, inf, a bool or not a number.
     """
-    if memory_budget_mb is None:
-        return
-    if (
-        isinstance(memory_budget_mb, bool)
-        or not isinstance(memory_budget_mb, numbers.Real)
-        or not math.isfinite(memory_budget_mb)
-        or memory_budget_mb <= 0
-    ):
-        raise OptionError(
-            "Argument `memory_budget_mb` (--memory-budget-mb) must be a finite positive number of "
-            f"megabytes, received {memory_budget_mb!r}. Give a bound such as 1024 (the API also takes "
-            "None for no bound)."
-        )
+    execution.check_memory_budget(memory_budget_mb, allow_none=True)
 
 
 def chunk_size(
@@ -67,7 +48,10 @@ def chunk_size(
     memory_budget_mb: float | None,
     batch_size: int | None,
 ) -> int:
-    """Samples per chunk: ``batch_size`` if given, else as many as ``memory_budget_mb`` allows (at least 1).
+    """Samples per chunk: at most ``batch_size`` if given, else as many as ``memory_budget_mb`` allows.
+
+    ``bytes_per_sample`` is what one sample's trace occupies; the replay's working memory is
+    :data:`WORK_FACTOR` times that.
 
     Raises:
         OptionError: ``batch_size`` is not a positive integer, or the budget is not a finite positive
@@ -75,15 +59,14 @@ def chunk_size(
     """
     check_batch_size(batch_size)
     check_memory_budget(memory_budget_mb)
-    if batch_size is not None:
-        return min(int(batch_size), max(n_samples, 1))
-    if memory_budget_mb is None:
-        return max(n_samples, 1)
-    per_sample = max(bytes_per_sample, 1) * WORK_FACTOR
-    fits = math.floor(memory_budget_mb * 2**20 / per_sample)
-    return max(1, min(fits, max(n_samples, 1)))
+    return execution.rows_per_chunk(
+        n_samples,
+        max(bytes_per_sample, 1) * WORK_FACTOR,
+        batch_size=batch_size,
+        memory_budget_mb=memory_budget_mb,
+    )
 
 
 def chunk_bounds(n_samples: int, size: int) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` covering ``range(n_samples)`` in chunks of ``size``."""
-    return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
+    return [(chunk.start, chunk.stop) for chunk in execution.plan_chunks(n_samples, size)]

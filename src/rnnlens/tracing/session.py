@@ -14,8 +14,9 @@ import numpy as np
 
 from rnnlens import backends
 from rnnlens.errors import RnnlensError, ShapeError, TargetError
+from rnnlens.execution import Chunk, plan_chunks, run_chunks
 from rnnlens.loading import ensure_model
-from rnnlens.tracing.chunking import chunk_bounds, chunk_size
+from rnnlens.tracing.chunking import chunk_size
 from rnnlens.tracing.graph import find_sites, select_sites
 from rnnlens.tracing.names import as_names
 from rnnlens.tracing.result import LayerTrace, Trace
@@ -110,10 +111,11 @@ class Session:
             size = self.fixed_batch
         else:
             size = chunk_size(self.n_samples, self.bytes_per_sample(True), budget_mb, batch_size)
-        bounds = chunk_bounds(self.n_samples, size)
+        bounds = plan_chunks(self.n_samples, size, pad=False)
         specs = self.runner.graph.inputs
-        for start, stop in bounds:
-            n = stop - start
+
+        def work(bound: Chunk) -> tuple[int, int, list[dict[str, np.ndarray]]]:
+            start, stop, n = bound.start, bound.stop, bound.n_valid
             chunk = [np.asarray(a[start:stop]) for a in self.arrays]
             if n < size and (len(bounds) > 1 or self.fixed_batch is not None):
                 # Every call gets the same shape: no recompilation for the tail, fixed batch sizes kept.
@@ -129,7 +131,9 @@ class Session:
                 for c, s in zip(chunk, specs, strict=True)
             ]
             raw = self.runner(chunk)
-            yield start, stop, [self._block(part, raw, n) for part in self.parts]
+            return start, stop, [self._block(part, raw, n) for part in self.parts]
+
+        yield from run_chunks(work, bounds)
 
     def _block(self, part: Part, raw: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         block: dict[str, np.ndarray] = {}
