@@ -1,28 +1,41 @@
 """rnnlens: what a Keras recurrent network's output means, and why it came out that way.
 
-The public API is re-exported here and imported lazily, so ``import rnnlens`` stays fast and never imports
-TensorFlow, JAX or PyTorch by itself.
+The public API is listed once, in the ``if TYPE_CHECKING:`` block below: type checkers read those imports,
+and at run time each name is imported from its module on first access, so ``import rnnlens`` stays fast
+and never imports Keras, TensorFlow, JAX or PyTorch by itself. ``rnnlens.units``, ``rnnlens.quality``
+and ``rnnlens.report`` are reachable as attributes the same way.
+
+Example:
+    >>> import rnnlens
+    >>> issubclass(rnnlens.ShapeError, rnnlens.RnnlensError)
+    True
+    >>> "trace" in dir(rnnlens)
+    True
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rnnlens.errors import (
-    DataError,
-    MemoryBudgetError,
-    ModelLoadError,
-    OptionError,
-    RnnlensError,
-    ShapeError,
-    TargetError,
-    UnsupportedLayerError,
-)
+from rnnlens.errors import DataError as DataError
+from rnnlens.errors import MemoryBudgetError as MemoryBudgetError
+from rnnlens.errors import ModelLoadError as ModelLoadError
+from rnnlens.errors import OptionError as OptionError
+from rnnlens.errors import OutputError as OutputError
+from rnnlens.errors import RnnlensError as RnnlensError
+from rnnlens.errors import ShapeError as ShapeError
+from rnnlens.errors import TargetError as TargetError
+from rnnlens.errors import UnsupportedLayerError as UnsupportedLayerError
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from rnnlens import quality as quality
+    from rnnlens import report as report
+    from rnnlens import units as units
     from rnnlens.attribution import AttributionResult as AttributionResult
     from rnnlens.attribution import Baseline as Baseline
     from rnnlens.attribution import FeatureAblation as FeatureAblation
@@ -50,56 +63,50 @@ if TYPE_CHECKING:
     from rnnlens.tracing import trace as trace
     from rnnlens.tracing import trace_to_file as trace_to_file
 
-# name -> module that defines it; resolved on first access.
-_LAZY: dict[str, str] = {
-    "AttributionResult": "rnnlens.attribution",
-    "Baseline": "rnnlens.attribution",
-    "FeatureAblation": "rnnlens.attribution",
-    "InputXGradient": "rnnlens.attribution",
-    "IntegratedGradients": "rnnlens.attribution",
-    "Occlusion": "rnnlens.attribution",
-    "Saliency": "rnnlens.attribution",
-    "Target": "rnnlens.attribution",
-    "attribute": "rnnlens.attribution",
-    "inspect_model": "rnnlens.inspection",
-    "ModelSpec": "rnnlens.inspection",
-    "load_model": "rnnlens.loading",
-    "report": "rnnlens.report",
-    "render_report": "rnnlens.report",
-    "collect_report": "rnnlens.report",
-    "ReportData": "rnnlens.report",
-    "load_data": "rnnlens.data",
-    "Dataset": "rnnlens.data",
-    "decode": "rnnlens.decoding",
-    "Interpretation": "rnnlens.decoding",
-    "choose_threshold": "rnnlens.decoding",
-    "trace": "rnnlens.tracing",
-    "trace_to_file": "rnnlens.tracing",
-    "Trace": "rnnlens.tracing",
-    "LayerTrace": "rnnlens.tracing",
-    "load_cmapss_fd001": "rnnlens.datasets.cmapss",
-    "load_demo_models": "rnnlens.datasets.cmapss",
-}
 
+def _lazy_table() -> dict[str, tuple[str, str | None]]:
+    """``public name -> (module, attribute)`` read from the ``if TYPE_CHECKING:`` block of this file.
+
+    The attribute is ``None`` for a subpackage (``from rnnlens import units as units``). Reading the
+    imports that type checkers read keeps one list of the public API (the idea of Scientific Python's
+    SPEC 1 lazy loading, with the stub inline).
+    """
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, str | None]] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and ast.unparse(statement.test) == "TYPE_CHECKING":
+            for node in statement.body:
+                if not isinstance(node, ast.ImportFrom) or node.module is None:
+                    continue
+                for alias in node.names:
+                    public = alias.asname or alias.name
+                    if node.module == __name__:
+                        table[public] = (f"{__name__}.{alias.name}", None)
+                    else:
+                        table[public] = (node.module, alias.name)
+    return table
+
+
+_LAZY = _lazy_table()
+
+# The errors imported above, the version, then the lazy names.
 __all__ = [
-    "DataError",
-    "MemoryBudgetError",
-    "ModelLoadError",
-    "OptionError",
-    "RnnlensError",
-    "ShapeError",
-    "TargetError",
-    "UnsupportedLayerError",
+    *(
+        name
+        for name, value in globals().items()
+        if isinstance(value, type) and issubclass(value, RnnlensError)
+    ),
     "__version__",
-    *_LAZY,
+    *sorted(_LAZY),
 ]
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'rnnlens' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
 

@@ -1,8 +1,9 @@
 """Quality: how faithful is an explanation? Deletion / insertion curves, AOPC and a random baseline.
 
 Example:
-    >>> from rnnlens.quality import compare, deletion_curve  # doctest: +SKIP
-    >>> compare(model, x, target=(9, 0))  # methods ranked by AOPC and random gap  # doctest: +SKIP
+    >>> from rnnlens.quality import compare
+    >>> compare(model, x, target=(5, 0))["method"].tolist()  # ranked by AOPC and random gap
+    [...]
 """
 
 from __future__ import annotations

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens.errors import OptionError, TargetError
-from rnnlens.tracing.names import as_names
-from rnnlens.tracing.result import LayerTrace, Trace
+
+if TYPE_CHECKING:
+    from rnnlens.tracing.result import LayerTrace, Trace
 
 __all__ = ["check_trace", "layer_info", "one_layer", "select_layers", "valid_rows"]
 
 
 def check_trace(trace: Any, function: str) -> Trace:
     """Return ``trace`` if it is a :class:`Trace`, else say how to get one."""
+    # Imported here: the tracing package imports Keras, and the units module imports no framework.
+    from rnnlens.tracing.result import Trace
+
     if not isinstance(trace, Trace):
         raise OptionError(
             f"Argument `trace` of {function}() must be an rnnlens Trace, received "
@@ -33,6 +37,9 @@ def select_layers(trace: Trace, layer: str | Sequence[str] | None) -> list[Layer
     """
     if layer is None:
         return list(trace.layers)
+    # Imported here: the tracing package imports Keras, and the units module imports no framework.
+    from rnnlens.tracing.names import as_names
+
     names = as_names(layer, "layer", trace.keys())
     chosen: list[LayerTrace] = []
     for name in names:

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.errors import DataError, OptionError, ShapeError
-from rnnlens.tracing.result import LayerTrace, Trace
 from rnnlens.units._select import check_trace, layer_info, select_layers
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rnnlens.tracing.result import LayerTrace, Trace
 
 __all__ = ["CONCEPT_COLUMNS", "feature_concepts", "unit_concepts"]
 
@@ -63,8 +64,10 @@ def unit_concepts(
         TargetError: an unknown layer.
 
     Example:
-        >>> x = np.random.rand(32, 10, 2).astype("float32")  # doctest: +SKIP
-        >>> unit_concepts(rnnlens.trace(model, x), feature_concepts(x, ["speed", "load"]))  # doctest: +SKIP
+        >>> trace = rnnlens.trace(model, x)  # x: (4, 6, 2), an LSTM named "lstm"
+        >>> table = unit_concepts(trace, feature_concepts(x, ["speed", "load"]), top=2)
+        >>> table[["concept", "rank", "layer", "unit"]].shape
+        (4, 4)
     """
     import pandas as pd
 
@@ -129,7 +132,8 @@ def feature_concepts(
         OptionError: ``feature_names`` is not a list of names.
 
     Example:
-        >>> feature_concepts(x, ["temperature", "pressure"])["pressure"].shape  # doctest: +SKIP
+        >>> x = np.zeros((32, 10, 2), dtype="float32")
+        >>> feature_concepts(x, ["temperature", "pressure"])["pressure"].shape
         (32, 10)
     """
     array = _numeric(inputs, "inputs")

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.errors import OptionError, TargetError, UnsupportedLayerError
-from rnnlens.tracing.names import as_names
-from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, layer_info, select_layers, valid_rows
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rnnlens.tracing.result import Trace
 
 __all__ = ["GATING_GATES", "SATURATION_COLUMNS", "gate_saturation"]
 
@@ -67,8 +67,10 @@ def gate_saturation(
         UnsupportedLayerError: no chosen layer has gates (SimpleRNN and custom cells have none).
 
     Example:
-        >>> table = gate_saturation(rnnlens.trace(model, x))  # doctest: +SKIP
-        >>> table.query("gate == 'forget_gate'").sort_values("right_saturated").tail(3)  # doctest: +SKIP
+        >>> table = gate_saturation(rnnlens.trace(model, x))  # an LSTM(3) named "lstm"
+        >>> forget = table.query("gate == 'forget_gate'").sort_values("right_saturated")
+        >>> forget[["layer", "unit", "left_saturated", "right_saturated"]].shape
+        (3, 4)
     """
     import pandas as pd
 
@@ -126,6 +128,9 @@ def gate_saturation(
 
 def _check_gates(gates: Any, chosen: list[Any]) -> list[str]:
     """The gate names asked for; a name no chosen trace recorded is a typo, not a layer without gates."""
+    # Imported here: the tracing package imports Keras, and the units module imports no framework.
+    from rnnlens.tracing.names import as_names
+
     recorded = sorted({name for part in chosen for name in part.gates})
     names = as_names(gates, "gates", recorded)
     unknown = [name for name in names if name not in recorded]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from rnnlens._atomic import write_text_atomic
 from rnnlens.errors import OptionError, UnsupportedLayerError
-from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, select_layers
 from rnnlens.units.concepts import check_top, unit_concepts
 from rnnlens.units.saturation import gate_saturation
@@ -23,6 +22,8 @@ from rnnlens.units.trajectories import StateTrajectories, state_trajectories
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rnnlens.tracing.result import Trace
 
 __all__ = ["UnitReport", "summarize_units"]
 
@@ -91,8 +92,10 @@ def summarize_units(
         calls (OptionError, TargetError, ShapeError, DataError).
 
     Example:
-        >>> report = summarize_units(rnnlens.trace(model, x), feature_concepts(x))  # doctest: +SKIP
-        >>> report.save("units.json")  # doctest: +SKIP
+        >>> from rnnlens.units import feature_concepts
+        >>> report = summarize_units(rnnlens.trace(model, x), feature_concepts(x))
+        >>> len(report.timescales)  # one row per LSTM unit; report.save("units.json") writes it all
+        3
     """
     check_trace(trace, "summarize_units")
     check_top(top)

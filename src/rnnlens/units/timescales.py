@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnlens.errors import UnsupportedLayerError
-from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, layer_info, select_layers, valid_rows
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rnnlens.tracing.result import Trace
 
 __all__ = ["KEEP_GATES", "TIMESCALE_COLUMNS", "memory_timescales"]
 
@@ -55,7 +56,9 @@ def memory_timescales(trace: Trace, *, layer: str | Sequence[str] | None = None)
         UnsupportedLayerError: no chosen trace is an LSTM or GRU with its keep gate recorded.
 
     Example:
-        >>> memory_timescales(rnnlens.trace(model, x)).nlargest(3, "timescale")  # doctest: +SKIP
+        >>> table = memory_timescales(rnnlens.trace(model, x)).nlargest(2, "timescale")
+        >>> table[["layer", "unit", "keep_gate"]].shape
+        (2, 3)
     """
     import pandas as pd
 

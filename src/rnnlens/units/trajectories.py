@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens.errors import OptionError
-from rnnlens.tracing.result import Trace
 from rnnlens.units._select import check_trace, one_layer, valid_rows
+
+if TYPE_CHECKING:
+    from rnnlens.tracing.result import Trace
 
 __all__ = ["StateTrajectories", "state_trajectories"]
 
@@ -101,8 +103,9 @@ def state_trajectories(
         TargetError: an unknown layer, or several traces and no ``layer``.
 
     Example:
-        >>> paths = state_trajectories(rnnlens.trace(model, x), "lstm")  # doctest: +SKIP
-        >>> paths.projection.shape, paths.explained_variance_ratio  # doctest: +SKIP
+        >>> paths = state_trajectories(rnnlens.trace(model, x), "lstm")  # x: (4, 6, 2)
+        >>> paths.projection.shape  # (sample, time, component)
+        (4, 6, 2)
     """
     check_trace(trace, "state_trajectories")
     part = one_layer(trace, layer, "state_trajectories")
