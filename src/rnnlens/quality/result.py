@@ -65,8 +65,11 @@ class FaithfulnessResult:
             (padded tokens, cells in no group).
 
     Example:
-        >>> curve = deletion_curve(model, x, result, steps=10)  # doctest: +SKIP
-        >>> curve.scores()["random_gap"]  # > 0 when the explanation beats a random ranking  # doctest: +SKIP
+        >>> from rnnlens.quality import deletion_curve
+        >>> result = rnnlens.attribute(model, x, method="ig", target=(5, 0))
+        >>> curve = deletion_curve(model, x, result, target=(5, 0), steps=10)
+        >>> bool(curve.scores()["random_gap"] > 0)  # the explanation beats a random ranking
+        True
     """
 
     kind: str
