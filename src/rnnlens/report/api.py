@@ -25,13 +25,16 @@ def render_report(
     target: Any = None,
     output: int | str = 0,
     states: bool = True,
-    attributions: bool = True,
+    attributions: bool | Any = True,
     labels: Sequence[str] | None = None,
     vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
     decode_options: Mapping[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,
+    spec: Any = None,
+    interpretation: Any = None,
+    trace: Any = None,
 ) -> Path:
     """Explain ``model`` on some samples of ``data`` and write one self-contained, interactive HTML file.
 
@@ -47,7 +50,9 @@ def render_report(
             model input.
         path: the ``.html`` file to write (atomically).
         samples, max_samples, method, target, output, states, attributions, labels, vocab,
-            method_options, decode_options, title, progress: see :func:`rnnlens.report.collect_report`
+            method_options, decode_options, title, progress, spec, interpretation, trace: see
+            :func:`rnnlens.report.collect_report` (``attributions``, ``spec``, ``interpretation`` and
+            ``trace`` accept results already computed, which the report shows instead of recomputing)
             (``decode_options={"scaler": (mean, std), "target_offset": 1}`` shows a next-step
             forecaster's values in the target's units, each at the step it forecasts).
 
@@ -81,6 +86,9 @@ def render_report(
         decode_options=decode_options,
         title=title,
         progress=progress,
+        spec=spec,
+        interpretation=interpretation,
+        trace=trace,
     )
     return write_report(report, path)
 

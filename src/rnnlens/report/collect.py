@@ -24,6 +24,7 @@ from rnnlens.report.options import (
     check_max_samples,
     report_options,
 )
+from rnnlens.report.precomputed import Precomputed, precomputed
 from rnnlens.report.predictions import prediction_table, sample_summary
 from rnnlens.report.sections import (
     alignment_heatmap,
@@ -78,13 +79,16 @@ def collect_report(
     target: Any = None,
     output: int | str = 0,
     states: bool = True,
-    attributions: bool = True,
+    attributions: bool | Any = True,
     labels: Sequence[str] | None = None,
     vocab: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     method_options: dict[str, Any] | None = None,
     decode_options: Mapping[str, Any] | None = None,
     title: str | None = None,
     progress: bool = False,
+    spec: Any = None,
+    interpretation: Any = None,
+    trace: Any = None,
 ) -> ReportData:
     """Compute everything a report shows and return it as :class:`~rnnlens.report.data.ReportData`.
 
@@ -99,7 +103,9 @@ def collect_report(
             else the output's single unit or its predicted class.
         output: which model output to decode and explain (index or name).
         states: trace the recurrent layers and show state and gate heatmaps.
-        attributions: attribute the output to the inputs.
+        attributions: attribute the output to the inputs (True / False), or the attributions already
+            computed for the chosen samples: an ``AttributionResult`` or a tuple of them (one per input),
+            shown as they are.
         labels: class names (default: the Dataset's).
         vocab: token vocabulary (default: the Dataset's), or one per token input by input name
             (encoder-decoder models whose source and target vocabularies differ).
@@ -110,6 +116,11 @@ def collect_report(
             ``horizon``, ``threshold``, ``validation``, ``top_k``.
         title: page title (default ``"rnnlens report: <model name>"``).
         progress: show rich progress bars on stderr.
+        spec: the model's ``ModelSpec`` (:func:`rnnlens.inspect_model`), if already computed.
+        interpretation: the decoded predictions of exactly the chosen samples, in order
+            (:func:`rnnlens.decode`), if already computed; ``labels``, ``vocab`` and ``decode_options``
+            then do not apply to the predictions.
+        trace: the trace of exactly the chosen samples (:func:`rnnlens.trace`), if already computed.
 
     Returns:
         The report data, ready for :func:`rnnlens.report.render_html` / :func:`~rnnlens.report.write_report`.
@@ -118,72 +129,84 @@ def collect_report(
         ModelLoadError: the model cannot be loaded. ShapeError, DataError: the data does not fit the model.
         TargetError: bad ``samples`` / ``max_samples`` / ``target`` / ``output`` / ``labels`` / ``vocab``.
         OptionError: unknown method or option, or an argument of the wrong type (see
-        :func:`rnnlens.report.options.report_options`). Parts that cannot be computed for this model
+        :func:`rnnlens.report.options.report_options`); a precomputed result of the wrong type, or one
+        computed for another model, output or other samples. Parts that cannot be computed for this model
         (e.g. gates of a custom cell) become notes in the report instead.
 
     Example:
         >>> data = collect_report(model, x, samples=[0, 3], method="ig")  # doctest: +SKIP
         >>> write_report(data, "report.html")  # doctest: +SKIP
     """
+    given_attributions = None if isinstance(attributions, bool | np.bool_) else attributions
+    given = precomputed(
+        spec=spec, interpretation=interpretation, trace=trace, attributions=given_attributions
+    )
     options = report_options(
         samples=samples,
         max_samples=max_samples,
         method=method,
         target=target,
         output=output,
-        states=states,
-        attributions=attributions,
+        states=states if trace is None else True,
+        attributions=attributions if given_attributions is None else True,
         labels=labels,
         vocab=vocab,
         method_options=method_options,
         decode_options=decode_options,
         title=title,
     )
-    return _Collector(options, progress).run(model, data)
+    return _Collector(options, progress, given).run(model, data)
 
 
 class _Collector:
     """One report's computation, stage by stage, with progress."""
 
-    def __init__(self, options: ReportOptions, progress: bool) -> None:
+    def __init__(
+        self, options: ReportOptions, progress: bool, given: Precomputed | None = None
+    ) -> None:
         self.options = options
         self.progress = progress
+        self.given = given if given is not None else Precomputed()
         self.notes: list[str] = []
 
     def run(self, model: Any, data: Any) -> ReportData:
         from rnnlens.inspection import inspect_model
         from rnnlens.loading import ensure_model
 
-        options = self.options
-        if options.attributions:
+        options, given = self.options, self.given
+        if options.attributions and given.attributions is None:
             from rnnlens.attribution.registry import method_info
 
             method_info(options.method)  # unknown names fail before any work is done
         with _stages(self.progress) as stage:
             stage("Inspecting the model")
             keras_model = ensure_model(model)
-            spec = inspect_model(keras_model)
+            spec = given.spec if given.spec is not None else inspect_model(keras_model)
             out = spec.output(options.output)
-            dataset = _as_dataset(data, keras_model)
-            arrays = dataset.model_inputs(keras_model)
+            dataset, arrays = _dataset_and_arrays(data, keras_model)
             n_samples = int(arrays[0].shape[0])
             chosen = select_samples(n_samples, options.samples, options.max_samples)
             index = np.asarray(chosen)
             subset = _subset(dataset, keras_model, arrays, index)
             batch = [array[index] for array in arrays]
+            given.check(keras_model, spec, out, chosen, batch)
             vocab = options.vocab if options.vocab is not None else dataset.vocab
             labels = options.labels if options.labels is not None else _class_names(dataset, out)
 
             stage("Decoding predictions")
-            interpretation = self._decode(keras_model, out, subset, labels, vocab)
+            interpretation = (
+                given.interpretation
+                if given.interpretation is not None
+                else self._decode(keras_model, out, subset, labels, vocab)
+            )
 
-            trace = None
-            if options.states:
+            trace = given.trace
+            if options.states and trace is None:
                 stage("Tracing states and gates")
                 trace = self._guarded("States and gates", lambda: _trace(keras_model, batch))
 
-            results: tuple[Any, ...] = ()
-            if options.attributions:
+            results: tuple[Any, ...] = given.attributions or ()
+            if options.attributions and given.attributions is None:
                 stage(f"Attributing with {options.method}")
                 found = self._guarded(
                     "Attributions", lambda: _attribute(keras_model, spec, out, subset, options)
@@ -364,25 +387,29 @@ def _stages(show: bool) -> Iterator[Callable[[str], None]]:
         bar.update(task, completed=5)
 
 
-def _as_dataset(data: Any, model: Any) -> Any:
+def _dataset_and_arrays(data: Any, model: Any) -> tuple[Any, list[np.ndarray]]:
+    """The data as a Dataset, and its arrays in the order of ``model.inputs``, validated once."""
     from rnnlens.data import Dataset, load_data
+    from rnnlens.model_inputs import input_names
+    from rnnlens.validation import prepare_inputs
 
-    if isinstance(data, Dataset):
-        return data
     if isinstance(data, str | os.PathLike):
-        return load_data(data, model)
-    from rnnlens.validation import as_input_list
-
-    names = [tensor.name.split(":")[0] for tensor in model.inputs]
-    arrays = as_input_list(model, data)
-    return Dataset(inputs={name: np.asarray(a) for name, a in zip(names, arrays, strict=True)})
+        data = load_data(data, model)
+    if isinstance(data, Dataset):
+        return data, data.model_inputs(model)
+    arrays = prepare_inputs(model, data)
+    names = input_names(model)
+    return Dataset(inputs=dict(zip(names, arrays, strict=True))), arrays
 
 
 def _subset(dataset: Any, model: Any, arrays: list[np.ndarray], index: np.ndarray) -> Any:
     """The dataset restricted to the chosen samples (every per-sample field cut alike)."""
-    names = [tensor.name.split(":")[0] for tensor in model.inputs]
+    from rnnlens.model_inputs import input_names
+
     changes: dict[str, Any] = {
-        "inputs": {name: array[index] for name, array in zip(names, arrays, strict=True)}
+        "inputs": {
+            name: array[index] for name, array in zip(input_names(model), arrays, strict=True)
+        }
     }
     for attribute in ("sequence_ids", "window_starts", "timestamps", "mask", "targets"):
         value = getattr(dataset, attribute)
