@@ -229,7 +229,8 @@ ARGS = (
     ArgFuzz("attribute[feature_ablation]", "groups", ("nope", 42, ""), _wrong),
     ArgFuzz("attribute[saliency]", "internal_batch_size", COUNTS, _count),
     ArgFuzz("attribute[saliency]", "no_such_option", (1, "x"), _wrong),
-    ArgFuzz("render_report", "samples", ([-1], [99], "a", 42, [1.5]), _wrong),
+    # [-1] is the last sample (Python indexing), a valid choice
+    ArgFuzz("render_report", "samples", ([99], [-99], "a", 42, [1.5]), _wrong),
     ArgFuzz("render_report", "max_samples", COUNTS, lambda v: _count(v) or None),
     ArgFuzz("render_report", "method", ("nope", 42), _wrong),
     ArgFuzz("render_report", "output", (7, "nope", 1.5), _wrong),

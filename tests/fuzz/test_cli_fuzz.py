@@ -346,7 +346,8 @@ OPTIONS = (
     ),
     OptionFuzz("predict", "--padding", ("bogus", ""), _always),
     OptionFuzz("predict", "--model-output", ("7", "nope", "-5"), _always),
-    OptionFuzz("explain", "--samples", SAMPLES, _unless("1", "0,1", "")),
+    # a negative index counts from the end, as in Python: -1 is the last sample
+    OptionFuzz("explain", "--samples", SAMPLES, _unless("1", "0,1", "", "-1")),
     OptionFuzz("explain", "--max-samples", NUMBERS, lambda v: _positive(v) or None),
     OptionFuzz("explain", "--steps", NUMBERS, _bounded, extra=("-m", "ig")),
     OptionFuzz("explain", "--method", ("nope", ""), _always),
