@@ -106,9 +106,9 @@ def _safe_mode_scope(safe_mode: bool) -> Iterator[None]:
     manager; Keras's own ``SafeModeScope`` restores the previous value on exit, even when loading fails, so an
     unsafe load can never leave later (safe) loads unprotected.
     """
-    from keras.src.saving.serialization_lib import SafeModeScope
+    from rnnlens._keras import safe_mode_scope
 
-    with SafeModeScope(safe_mode):
+    with safe_mode_scope(safe_mode):
         yield
 
 

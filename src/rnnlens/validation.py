@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.errors import DataError, ShapeError
+from rnnlens.model_inputs import describe_inputs, first_layer, walk_layers
 
 __all__ = [
     "as_input_list",
@@ -26,7 +27,7 @@ _FLOAT_DTYPES = ("float16", "float32", "float64")
 
 def input_names(model: Any) -> list[str]:
     """The names of ``model.inputs``, in order (without the ``:0`` suffix some backends add)."""
-    return [tensor.name.split(":")[0] for tensor in model.inputs]
+    return [described.name for described in describe_inputs(model)]
 
 
 def as_input_list(model: Any, inputs: Any) -> list[Any]:
@@ -229,25 +230,15 @@ def check_array(
 
 
 def embedding_vocab_sizes(model: Any) -> dict[str, int]:
-    """Map each model input that feeds an ``Embedding`` directly to the embedding's ``input_dim``."""
-    sizes: dict[str, int] = {}
-    import keras
+    """Map each model input that feeds an ``Embedding`` directly to the embedding's ``input_dim``.
 
-    names = [tensor.name.split(":")[0] for tensor in model.inputs]
-    for layer in _walk(model):
-        if isinstance(layer, keras.layers.Embedding):
-            try:
-                source = layer.input
-            except Exception:
-                continue
-            source_name = getattr(source, "name", "").split(":")[0]
-            if source_name in names:
-                sizes[source_name] = int(layer.input_dim)
-    if not sizes and len(names) == 1:
-        first = _first_layer(model)
-        if isinstance(first, keras.layers.Embedding):
-            sizes[names[0]] = int(first.input_dim)
-    return sizes
+    A view of :func:`rnnlens.model_inputs.describe_inputs`, which decides it once per model.
+    """
+    return {
+        described.name: described.vocab_size
+        for described in describe_inputs(model)
+        if described.vocab_size is not None
+    }
 
 
 def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
@@ -266,19 +257,17 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
             disagree on the number of samples.
     """
     arrays = as_input_list(model, inputs)
-    vocab = embedding_vocab_sizes(model)
     prepared = []
     batch = None
-    for tensor, value in zip(model.inputs, arrays, strict=True):
-        name = tensor.name.split(":")[0]
-        is_tokens = name in vocab or "int" in str(tensor.dtype)
+    for described, value in zip(describe_inputs(model), arrays, strict=True):
+        name = described.name
         array = check_array(
             value,
-            tensor.shape,
+            described.shape,
             name=name,
-            integer=is_tokens,
-            vocab_size=vocab.get(name),
-            dtype=str(tensor.dtype),
+            integer=described.tokens,
+            vocab_size=described.vocab_size,
+            dtype=described.dtype,
         )
         if batch is not None and array.shape[0] != batch:
             raise ShapeError(
@@ -290,21 +279,9 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
     return prepared
 
 
-def _walk(model: Any) -> list[Any]:
-    layers = []
-    for layer in getattr(model, "layers", []):
-        layers.append(layer)
-        if hasattr(layer, "layers") and layer is not model:
-            layers.extend(_walk(layer))
-    return layers
-
-
-def _first_layer(model: Any) -> Any:
-    layers = getattr(model, "layers", [])
-    if not layers:
-        return None
-    first = layers[0]
-    return _first_layer(first) if hasattr(first, "layers") else first
+# Kept for callers that imported them from here; they live in rnnlens.model_inputs.
+_walk = walk_layers
+_first_layer = first_layer
 
 
 def _token_ids(array: np.ndarray, name: str, vocab_size: int | None) -> np.ndarray:

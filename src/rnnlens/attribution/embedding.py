@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from rnnlens import _keras
 from rnnlens.errors import UnsupportedLayerError
-from rnnlens.validation import _first_layer, _walk
+from rnnlens.model_inputs import describe_inputs
 
 __all__ = ["embedding_layers", "padding_mask", "substituted_embeddings"]
 
@@ -24,34 +25,26 @@ __all__ = ["embedding_layers", "padding_mask", "substituted_embeddings"]
 def embedding_layers(model: Any, token_inputs: list[str]) -> dict[str, Any]:
     """Map each token input name to the ``keras.layers.Embedding`` that reads it directly.
 
+    The Embedding is decided once per model by :func:`rnnlens.model_inputs.describe_inputs`.
+
     Raises:
         UnsupportedLayerError: a token input reaches no Embedding directly (gradients cannot flow through
             integer ids), or an Embedding is shared between several calls.
     """
-    import keras
-
+    wanted = set(token_inputs)
     found: dict[str, Any] = {}
-    for layer in _walk(model):
-        if not isinstance(layer, keras.layers.Embedding):
+    for described in describe_inputs(model):
+        if described.name not in wanted or described.embedding is None:
             continue
-        sources = {
-            getattr(tensor, "name", "").split(":")[0]
-            for node in getattr(layer, "_inbound_nodes", [])
-            for tensor in getattr(node, "input_tensors", ())
-        } & set(token_inputs)
-        if len(sources) > 1:
+        sharing = sorted({described.name, *described.embedding_shared_with} & wanted)
+        if len(sharing) > 1:
             raise UnsupportedLayerError(
-                f"Embedding {layer.name!r} is shared by inputs {sorted(sources)}; rnnlens attributes "
-                "token inputs through one Embedding call each. Give each input its own Embedding layer."
+                f"Embedding {described.embedding.name!r} is shared by inputs {sharing}; rnnlens "
+                "attributes token inputs through one Embedding call each. Give each input its own "
+                "Embedding layer."
             )
-        for source in sources:
-            found[source] = layer
+        found[described.name] = described.embedding
     missing = [name for name in token_inputs if name not in found]
-    if missing and len(token_inputs) == 1 and not found:
-        first = _first_layer(model)
-        if isinstance(first, keras.layers.Embedding):
-            found[token_inputs[0]] = first
-            missing = []
     if missing:
         raise UnsupportedLayerError(
             f"Input(s) {missing} hold integer token ids but no Embedding layer reads them directly, so "
@@ -71,22 +64,16 @@ def substituted_embeddings(values: Mapping[Any, Any]) -> Iterator[None]:
     """
     import keras
 
-    patched = []
-    try:
-        for layer, value in values.items():
-            vectors = keras.ops.cast(value, layer.compute_dtype)
+    calls = {}
+    for layer, value in values.items():
+        vectors = keras.ops.cast(value, layer.compute_dtype)
 
-            def call(*args: Any, _vectors: Any = vectors, **kwargs: Any) -> Any:
-                return _vectors
+        def call(*args: Any, _vectors: Any = vectors, **kwargs: Any) -> Any:
+            return _vectors
 
-            object.__setattr__(layer, "call", call)
-            object.__setattr__(layer, "quantized_call", call)
-            patched.append(layer)
+        calls[layer] = call
+    with _keras.overridden_calls(calls):
         yield
-    finally:
-        for layer in patched:
-            object.__delattr__(layer, "call")
-            object.__delattr__(layer, "quantized_call")
 
 
 def padding_mask(layer: Any, ids: np.ndarray) -> np.ndarray | None:

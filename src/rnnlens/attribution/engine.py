@@ -18,7 +18,7 @@ from rnnlens.attribution.batching import chunk_indices
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
 from rnnlens.attribution.evaluation_model import evaluation_model
 from rnnlens.inspection.graph import output_names
-from rnnlens.validation import embedding_vocab_sizes
+from rnnlens.model_inputs import describe_inputs, walk_layers
 
 __all__ = ["Engine", "Rows", "Slot"]
 
@@ -58,22 +58,17 @@ class Engine:
         user_model = model
         model = evaluation_model(model)
         self.model = model
-        names = [tensor.name.split(":")[0] for tensor in model.inputs]
-        vocab = embedding_vocab_sizes(model)
-        token_names = [
-            name
-            for name, tensor in zip(names, model.inputs, strict=True)
-            if name in vocab or "int" in str(tensor.dtype)
-        ]
+        described = describe_inputs(model)
+        token_names = [d.name for d in described if d.tokens]
         layers = embedding_layers(model, token_names) if token_names else {}
         self.slots = tuple(
             Slot(
-                index=i,
-                name=name,
-                embedding=layers.get(name),
-                axes=("token",) if name in layers else _float_axes(tensor.shape),
+                index=d.index,
+                name=d.name,
+                embedding=layers.get(d.name),
+                axes=("token",) if d.name in layers else _float_axes(d.shape),
             )
-            for i, (name, tensor) in enumerate(zip(names, model.inputs, strict=True))
+            for d in described
         )
         self.output_names = output_names(user_model)
         self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
@@ -218,11 +213,9 @@ def _float_axes(shape: Any) -> tuple[str, ...]:
 
 def _estimate_bytes_per_row(model: Any) -> int:
     """Sum the per-sample sizes of all layer outputs; recurrent layers keep ~8 tensors per step."""
-    from rnnlens.validation import _walk
-
     steps = max([int(d) for t in model.inputs for d in t.shape[1:2] if d is not None] or [1])
     floats = sum(int(np.prod([d for d in t.shape[1:] if d is not None])) for t in model.inputs)
-    for layer in _walk(model):
+    for layer in walk_layers(model):
         try:
             shapes = layer.output.shape if not isinstance(layer.output, list) else None
         except Exception:  # Layers without a single static output: use the input size as a guess.

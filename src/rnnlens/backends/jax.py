@@ -16,7 +16,9 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _stateless(model: Any, trainable: Any, non_trainable: Any) -> Callable[[Any], Any]:
     # stateless_call runs `model.call` directly, which may not take `training` (subclassed models).
-    kwargs = {"training": False} if getattr(model, "_call_has_training_arg", True) else {}
+    from rnnlens._keras import call_takes_training
+
+    kwargs = {"training": False} if call_takes_training(model, default=True) else {}
 
     def call(x: Any) -> Any:
         outputs, _ = model.stateless_call(trainable, non_trainable, x, **kwargs)

@@ -98,7 +98,9 @@ class Dataset:
 
     def arrange(self, model: Any) -> list[np.ndarray]:
         """The arrays in the order of ``model.inputs`` without validation (see :meth:`model_inputs`)."""
-        names = [tensor.name.split(":")[0] for tensor in model.inputs]
+        from rnnlens.model_inputs import input_names
+
+        names = input_names(model)
         if all(name in self.inputs for name in names):
             return [np.asarray(self.inputs[name]) for name in names]
         if len(self.inputs) == len(names):

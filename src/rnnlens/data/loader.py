@@ -322,7 +322,7 @@ def _validated(dataset: Dataset, model: Any, shapes: list[InputShape]) -> dict[s
     """Check each array present against its model input; an encoder-decoder may omit the decoder input."""
     from rnnlens.validation import check_array
 
-    by_name = {tensor.name.split(":")[0]: tensor for tensor in model.inputs}
+    by_name = {spec.name: spec for spec in shapes}
     arrays = dict(dataset.inputs)
     if len(arrays) == 1 and "x" in arrays and len(shapes) == 1:
         arrays = {shapes[0].name: arrays["x"]}

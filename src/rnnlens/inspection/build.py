@@ -11,56 +11,27 @@ from rnnlens.inspection.recurrent import is_recurrent, recurrent_spec
 from rnnlens.inspection.semantics import loss_names
 from rnnlens.inspection.spec import InputSpec, ModelSpec
 from rnnlens.loading import saved_loss
+from rnnlens.model_inputs import describe_inputs
 
 __all__ = ["build_spec"]
 
 
 def _input_specs(model: Any) -> tuple[InputSpec, ...]:
-    import keras
-
-    embeddings: dict[str, Any] = {}
-    names = [t.name for t in model.inputs]
-    for layer, _ in iter_layers(model):
-        if isinstance(layer, keras.layers.Embedding):
-            for node in layer._inbound_nodes:
-                for tensor in node.input_tensors:
-                    if tensor.name in names:
-                        embeddings[tensor.name] = layer
-    specs = []
-    for index, tensor in enumerate(model.inputs):
-        shape = tuple(tensor.shape)
-        embedding = embeddings.get(tensor.name)
-        if embedding is None and len(model.inputs) == 1:
-            first = next(
-                (
-                    layer
-                    for layer, _ in iter_layers(model)
-                    if not isinstance(layer, keras.layers.InputLayer)
-                ),
-                None,
-            )
-            if isinstance(first, keras.layers.Embedding):
-                embedding = first
-        tokens = embedding is not None
-        if len(shape) == 2:
-            axes: tuple[str, ...] = ("batch", "time")
-        elif len(shape) == 3:
-            axes = ("batch", "time", "features")
-        else:
-            axes = ("batch", *[f"axis{i}" for i in range(1, len(shape))])
-        specs.append(
-            InputSpec(
-                index=index,
-                name=tensor.name,
-                shape=shape,
-                axes=axes,
-                dtype=str(tensor.dtype),
-                tokens=tokens,
-                vocab_size=int(embedding.input_dim) if embedding is not None else None,
-                mask_zero=bool(getattr(embedding, "mask_zero", False)) if tokens else False,
-            )
+    """The inputs as :func:`rnnlens.model_inputs.describe_inputs` decides them, as public specs."""
+    return tuple(
+        InputSpec(
+            index=described.index,
+            name=described.name,
+            shape=described.shape,
+            axes=described.axes,
+            dtype=described.dtype,
+            tokens=described.tokens,
+            vocab_size=described.vocab_size,
+            mask_zero=described.mask_zero,
+            role=described.role,
         )
-    return tuple(specs)
+        for described in describe_inputs(model)
+    )
 
 
 def build_spec(model: Any) -> ModelSpec:

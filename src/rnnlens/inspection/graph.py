@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from rnnlens import _keras
+
 __all__ = [
     "Producer",
     "ancestors",
@@ -51,11 +53,12 @@ def _is_input_layer(op: Any) -> bool:
 
 def producer(tensor: Any, scope: tuple[tuple[Any, Any], ...] = ()) -> Producer:
     """Find the real layer call behind ``tensor``, entering nested models and leaving them through inputs."""
-    history = getattr(tensor, "_keras_history", None)
+    history = _keras.keras_history(tensor)
     if history is None:
         return Producer(None, None, 0, scope)
     op, node_index, tensor_index = history
-    node = op._inbound_nodes[node_index] if op._inbound_nodes else None
+    nodes = _keras.inbound_nodes(op)
+    node = nodes[node_index] if nodes else None
     if _is_model(op):
         inner_output = _flat(op.outputs)[tensor_index]
         return producer(inner_output, (*scope, (op, node)))
@@ -74,17 +77,17 @@ def node_kwarg_tensors(node: Any, key: str) -> list[Any]:
     """Symbolic tensors passed to a layer call as keyword ``key`` (``initial_state``, ``mask``)."""
     if node is None:
         return []
-    value = node.arguments.kwargs.get(key)
+    value = _keras.node_kwargs(node).get(key)
     if value is None:
         return []
-    return [t for t in _flat(value) if hasattr(t, "_keras_history")]
+    return [t for t in _flat(value) if _keras.is_symbolic(t)]
 
 
 def main_input(node: Any) -> Any:
     """The first positional tensor of a layer call (the sequence, for recurrent layers)."""
     if node is None:
         return None
-    args = node.arguments.args
+    args = _keras.node_args(node)
     if not args:
         tensors = node.input_tensors
         return tensors[0] if tensors else None
@@ -96,7 +99,7 @@ def positional_inputs(node: Any) -> list[Any]:
     """Every tensor passed positionally to a layer call (for merging layers, a list)."""
     if node is None:
         return []
-    return [t for t in _flat(node.arguments.args) if hasattr(t, "_keras_history")]
+    return [t for t in _flat(_keras.node_args(node)) if _keras.is_symbolic(t)]
 
 
 def ancestors(
@@ -141,7 +144,7 @@ def output_names(model: Any) -> list[str]:
     resolved = []
     for name, tensor in zip(names, outputs, strict=True):
         if name.startswith("keras_tensor"):
-            history = getattr(tensor, "_keras_history", None)
+            history = _keras.keras_history(tensor)
             if history is not None:
                 op, _, index = history
                 name = op.name if index == 0 else f"{op.name}_{index}"
@@ -151,11 +154,7 @@ def output_names(model: Any) -> list[str]:
 
 def unwrap(layer: Any) -> Any:
     """The layer inside a ``TimeDistributed`` wrapper (or the layer itself)."""
-    import keras
-
-    while isinstance(layer, keras.layers.TimeDistributed):
-        layer = layer.layer
-    return layer
+    return _keras.unwrap_time_distributed(layer)
 
 
 def _flat(value: Any) -> list[Any]:

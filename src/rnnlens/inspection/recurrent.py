@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnnlens import _keras, names
 from rnnlens.inspection.graph import main_input, node_kwarg_tensors, producer, unwrap
 from rnnlens.inspection.spec import RecurrentLayerSpec
 
 __all__ = ["cell_kind", "is_recurrent", "recurrent_spec", "state_names"]
 
-_CELL_KINDS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
-
-
-def is_recurrent(layer: Any) -> bool:
-    """True for ``keras.layers.RNN`` subclasses, and Bidirectional / TimeDistributed wrappers of them."""
-    import keras
-
-    inner = unwrap(layer)
-    if isinstance(inner, keras.layers.Bidirectional):
-        return True
-    return isinstance(inner, keras.layers.RNN)
+is_recurrent = _keras.is_recurrent_layer
+"""True for ``keras.layers.RNN`` subclasses, Bidirectional, and TimeDistributed wrappers of them (the one
+definition lives in :func:`rnnlens._keras.is_recurrent_layer`)."""
 
 
 def _core(layer: Any) -> Any:
@@ -40,18 +33,18 @@ def _cells(rnn: Any) -> list[Any]:
 
 def cell_kind(cell: Any) -> str:
     """``LSTM`` / ``GRU`` / ``SimpleRNN`` for the standard cells, else the cell's class name."""
-    return _CELL_KINDS.get(type(cell).__name__, type(cell).__name__)
+    row = names.kind_of_cell(type(cell).__name__)
+    return row.name if row is not None else type(cell).__name__
 
 
 def _cell_state_names(cell: Any) -> list[str]:
-    kind = cell_kind(cell)
-    if kind == "LSTM":
-        return ["state_h", "state_c"]
-    if kind in ("GRU", "SimpleRNN"):
-        return ["state_h"]
+    """Return-state labels (see :mod:`rnnlens.names`): ``state_h`` / ``state_c`` for an LSTM."""
+    row = names.kind_of_cell(type(cell).__name__)
+    if row is not None:
+        return list(row.return_state_labels)
     size = cell.state_size
     count = len(size) if isinstance(size, list | tuple) else 1
-    return ["state"] if count == 1 else [f"state_{i}" for i in range(count)]
+    return list(names.custom_return_state_labels(count))
 
 
 def state_names(rnn: Any) -> tuple[str, ...]:
@@ -87,7 +80,8 @@ def recurrent_spec(layer: Any, path: tuple[str, ...] = ()) -> RecurrentLayerSpec
     rnn = _core(layer)
     cells = _cells(rnn)
     last_cell = cells[-1]
-    node = layer._inbound_nodes[0] if layer._inbound_nodes else None
+    calls = _keras.inbound_nodes(layer)
+    node = calls[0] if calls else None
     sequence = main_input(node)
     shape = tuple(sequence.shape) if sequence is not None else ()
     initial_from = []

@@ -113,7 +113,11 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One model input: its shape, named axes, and whether it holds token ids for an Embedding."""
+    """One model input: its shape, named axes, and whether it holds token ids for an Embedding.
+
+    The facts come from :func:`rnnlens.model_inputs.describe_inputs`; ``role`` is ``"encoder"`` /
+    ``"decoder"`` for the inputs of a sequence-to-sequence model, else ``"input"``.
+    """
 
     index: int
     name: str
@@ -123,6 +127,7 @@ class InputSpec:
     tokens: bool
     vocab_size: int | None
     mask_zero: bool
+    role: str = "input"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from keras import tree
 
+from rnnlens import _keras, names
 from rnnlens.errors import UnsupportedLayerError
 from rnnlens.tracing.cell_base import StepResult
 
@@ -34,7 +35,7 @@ class OpaqueCellTracer:
                 "vectors (state_size an int or a list of ints). Trace another layer with `layers=`."
             )
         self.state_sizes = tuple(int(size) for size in flat)
-        self.state_names = tuple(f"state_{k}" for k in range(len(flat)))
+        self.state_names = names.custom_state_names(len(flat))
         output_size = getattr(cell, "output_size", None)
         self.units = int(output_size) if isinstance(output_size, int) else self.state_sizes[0]
         self._single_state = isinstance(sizes, int)
@@ -47,7 +48,8 @@ class OpaqueCellTracer:
 
     def step(self, inputs: Any, states: tuple[Any, ...]) -> StepResult:
         """Call the cell the way ``keras.layers.RNN`` does, in inference mode."""
-        kwargs = {"training": False} if getattr(self._cell, "_call_has_training_arg", False) else {}
+        takes_training = _keras.call_takes_training(self._cell, default=False)
+        kwargs = {"training": False} if takes_training else {}
         output, new_states = self._cell(inputs, tuple(states), **kwargs)
         flat = tree.flatten(new_states)
         if len(flat) != len(self.state_sizes):

@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from rnnlens import _keras
 from rnnlens.errors import TargetError, UnsupportedLayerError
 from rnnlens.tracing.layers import is_recurrent, is_unsupported_recurrent
 from rnnlens.tracing.names import as_names
@@ -36,14 +37,14 @@ def graph_of(model: Any) -> Any:
         UnsupportedLayerError: a subclassed model, which has no graph to replay.
     """
     if isinstance(model, keras.Sequential):
-        functional = getattr(model, "_functional", None)
+        functional = _keras.functional_graph(model)
         if functional is None:
             raise UnsupportedLayerError(
                 f"Sequential model {model.name!r} has no known input shape, so it has no graph yet. "
                 "Start it with keras.Input(shape=...) or call model.build(input_shape) first."
             )
         return functional
-    if hasattr(model, "_nodes_by_depth") and hasattr(model, "_operations"):
+    if _keras.has_graph(model):
         return model
     raise UnsupportedLayerError(
         f"Model {model.name!r} is a subclassed keras.Model ({type(model).__name__}); rnnlens replays "
@@ -66,8 +67,9 @@ def is_graph_model(layer: Any) -> bool:
 def ordered_nodes(graph: Any) -> list[Any]:
     """The graph's operation nodes in execution order (inputs excluded)."""
     nodes = []
-    for depth in sorted(graph._nodes_by_depth, reverse=True):
-        for node in graph._nodes_by_depth[depth]:
+    by_depth = _keras.nodes_by_depth(graph)
+    for depth in sorted(by_depth, reverse=True):
+        for node in by_depth[depth]:
             if node.operation is not None and not node.is_input:
                 nodes.append(node)
     return nodes
@@ -87,10 +89,11 @@ def _collect(graph: Any, path: tuple[str, ...], sites: list[Site], skipped: list
         layer = node.operation
         if is_recurrent(layer):
             # A shared layer's calls are numbered in call order (its inbound nodes in this graph).
-            calls = [n for n in layer._inbound_nodes if any(n is m for m in nodes)]
+            calls = [n for n in _keras.inbound_nodes(layer) if any(n is m for m in nodes)]
             count = next(i for i, n in enumerate(calls) if n is node)
             name = "/".join((*path, layer.name)) + (f"[{count}]" if count else "")
-            first = node.arguments.args[0] if node.arguments.args else None
+            args = _keras.node_args(node)
+            first = args[0] if args else None
             shape = getattr(first, "shape", None)
             steps = shape[1] if shape is not None and len(shape) > 1 else None
             sites.append(Site(name, layer, node, path, steps))

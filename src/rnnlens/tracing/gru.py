@@ -6,6 +6,7 @@ from typing import Any
 
 from keras import ops
 
+from rnnlens.names import KINDS
 from rnnlens.tracing.cell_base import StepResult, activation_name
 
 __all__ = ["GRUTracer"]
@@ -19,9 +20,9 @@ class GRUTracer:
     ``reset_after=True`` (row 0 for the input projection, row 1 for the recurrent one).
     """
 
-    kind = "GRU"
-    gate_names = ("update_gate", "reset_gate", "candidate")
-    state_names = ("hidden",)
+    kind = KINDS["GRU"].name
+    gate_names = KINDS["GRU"].gates
+    state_names = KINDS["GRU"].states
     unavailable = None
 
     def __init__(self, cell: Any) -> None:

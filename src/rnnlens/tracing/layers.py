@@ -13,6 +13,7 @@ from typing import Any
 import keras
 from keras import ops, tree
 
+from rnnlens import _keras
 from rnnlens.errors import UnsupportedLayerError
 from rnnlens.tracing.cell_base import CellTracer
 from rnnlens.tracing.cells import cell_tracer, layer_cells
@@ -34,20 +35,12 @@ class DirectionPlan:
     layouts: tuple[Layout, ...]
 
 
-def is_recurrent(layer: Any) -> bool:
-    """True for the layers rnnlens traces: ``keras.layers.RNN`` subclasses and ``Bidirectional``."""
-    if isinstance(layer, keras.layers.Bidirectional):
-        return True
-    return isinstance(layer, keras.layers.RNN) and not _is_conv_rnn(layer)
+is_recurrent = _keras.is_traceable_recurrent
+"""True for the layers rnnlens traces: ``keras.layers.RNN`` subclasses (not ConvLSTMs) and
+``Bidirectional`` (the one definition lives in :func:`rnnlens._keras.is_traceable_recurrent`)."""
 
-
-def is_unsupported_recurrent(layer: Any) -> bool:
-    """Recurrent layers rnnlens recognises but does not trace (convolutional LSTMs)."""
-    return isinstance(layer, keras.layers.RNN) and _is_conv_rnn(layer)
-
-
-def _is_conv_rnn(layer: Any) -> bool:
-    return type(layer.cell).__name__.startswith("ConvLSTM")
+is_unsupported_recurrent = _keras.is_convolutional_recurrent
+"""Recurrent layers rnnlens recognises but does not trace (convolutional LSTMs)."""
 
 
 def plan_directions(layer: Any, record_gates: bool) -> tuple[DirectionPlan, ...]:
@@ -131,11 +124,7 @@ def autocast_scope(cell: Any) -> Any:
     float16; Keras casts every variable it reads inside the call. The tracers read the weights outside any
     Keras call, so without this scope ``x_t @ kernel`` would mix float16 and float32.
     """
-    from keras.src.backend import AutocastScope, is_float_dtype
-
-    dtype = cell.compute_dtype
-    mixed = cell.autocast and is_float_dtype(dtype) and dtype != cell.variable_dtype
-    return AutocastScope(dtype if mixed else None)
+    return _keras.autocast_scope(cell)
 
 
 def _initial_states(
@@ -178,9 +167,7 @@ def _bind(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[An
     if mask is None and initial_state is None:
         # Keras fills `mask` from the propagated mask only when the sequence is the call's one tensor
         # argument: with an `initial_state`, a propagated mask is ignored (pass mask=... explicitly).
-        from keras.src.backend import get_keras_mask
-
-        mask = get_keras_mask(sequences)
+        mask = _keras.get_mask(sequences)
     if mask is not None and tree.is_nested(mask):
         mask = tree.flatten(mask)[0]
     return sequences, initial_state, mask

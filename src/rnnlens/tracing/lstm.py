@@ -6,6 +6,7 @@ from typing import Any
 
 from keras import ops
 
+from rnnlens.names import KINDS
 from rnnlens.tracing.cell_base import StepResult, activation_name
 
 __all__ = ["LSTMTracer"]
@@ -18,9 +19,9 @@ class LSTMTracer:
     ``bias`` ``(4 * units,)``, gate blocks in Keras's letter order i, f, c, o.
     """
 
-    kind = "LSTM"
-    gate_names = ("input_gate", "forget_gate", "candidate", "output_gate")
-    state_names = ("hidden", "cell_state")
+    kind = KINDS["LSTM"].name
+    gate_names = KINDS["LSTM"].gates
+    state_names = KINDS["LSTM"].states
     unavailable = None
 
     def __init__(self, cell: Any) -> None:

@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.errors import TargetError
+from rnnlens.names import BATCH, TIME, UNIT
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["AXES", "MASK_AXES", "LayerTrace", "Trace"]
 
-AXES = ("batch", "time", "unit")
-"""Axes of every traced quantity: ``(batch, time, unit)``, time in the original input order."""
-MASK_AXES = ("batch", "time")
+AXES = (BATCH, TIME, UNIT)
+"""Axes of every traced quantity: ``(batch, time, unit)``, time in the original input order. Long-format
+tables call the batch axis ``sample`` (see :data:`rnnlens.names.AXIS_ALIASES`)."""
+MASK_AXES = (BATCH, TIME)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import ops, tree
 
-from rnnlens import backends
+from rnnlens import _keras, backends
 from rnnlens.tracing.graph import Site, graph_of, is_graph_model, ordered_nodes
 from rnnlens.tracing.layers import DirectionPlan, plan_directions, replay_layer
 
@@ -86,7 +86,7 @@ class Runner:
                 continue
             if any(id(x) not in tensor_dict for x in node.input_tensors):
                 continue
-            args, kwargs = node.arguments.fill_in(tensor_dict)
+            args, kwargs = _keras.fill_in_call(node, tensor_dict)
             operation = node.operation
             plan = self.plans.get(id(node))
             if plan is not None:
@@ -104,8 +104,6 @@ class Runner:
     def _replay(
         self, plan: SitePlan, args: Any, kwargs: dict[str, Any], records: dict[str, Tensor]
     ) -> list[Tensor]:
-        from keras.src.backend import set_keras_mask
-
         layer = plan.site.layer
         outputs, runs, mask = replay_layer(
             layer,
@@ -117,7 +115,7 @@ class Runner:
         out_masks = tree.flatten(layer.compute_mask(args[0], mask)) if mask is not None else []
         for tensor, out_mask in zip(outputs, out_masks, strict=False):
             if out_mask is not None:
-                set_keras_mask(tensor, out_mask)
+                _keras.set_mask(tensor, out_mask)
         if plan.record:
             if mask is not None:
                 records[f"{plan.index}/mask"] = ops.cast(mask, "bool")
@@ -132,17 +130,15 @@ class Runner:
     def _run_nested(
         self, model: Any, args: Any, kwargs: dict[str, Any], records: dict[str, Tensor]
     ) -> list[Tensor]:
-        from keras.src.backend import get_keras_mask, set_keras_mask
-
         graph = graph_of(model)
         flat = tree.flatten(args)
         masks = kwargs.get("mask")
-        masks = tree.flatten(masks) if masks is not None else [get_keras_mask(x) for x in flat]
+        masks = tree.flatten(masks) if masks is not None else [_keras.get_mask(x) for x in flat]
         inputs = []
         for x, spec, m in zip(flat, graph.inputs, masks, strict=False):
             y = ops.cast(x, spec.dtype) if str(x.dtype) != str(spec.dtype) else x
             if m is not None:
-                set_keras_mask(y, m)
+                _keras.set_mask(y, m)
             inputs.append(y)
         return self._run_graph(graph, inputs, records, None)
 

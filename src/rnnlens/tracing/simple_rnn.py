@@ -6,6 +6,7 @@ from typing import Any
 
 from keras import ops
 
+from rnnlens.names import KINDS
 from rnnlens.tracing.cell_base import StepResult, activation_name
 
 __all__ = ["SimpleRNNTracer"]
@@ -17,9 +18,9 @@ class SimpleRNNTracer:
     The reported ``pre_activation`` is the argument of the activation.
     """
 
-    kind = "SimpleRNN"
-    gate_names = ("pre_activation",)
-    state_names = ("hidden",)
+    kind = KINDS["SimpleRNN"].name
+    gate_names = KINDS["SimpleRNN"].gates
+    state_names = KINDS["SimpleRNN"].states
     unavailable = None
     recurrent_activation = None
 
