@@ -44,9 +44,7 @@ def as_input_list(model: Any, inputs: Any) -> list[Any]:
     """
     names = input_names(model)
     n_inputs = len(names)
-    from rnnlens.data.dataset import Dataset
-
-    if isinstance(inputs, Dataset):
+    if _arranges_itself(inputs):  # a Dataset knows which of its arrays feeds which model input
         inputs = inputs.arrange(model)
     if inputs is None or isinstance(inputs, str | bytes | os.PathLike):
         hint = (
@@ -366,3 +364,16 @@ def _axes_hint(model: Any) -> str:
 
 def _fmt(shape: Sequence[int | None]) -> str:
     return "(" + ", ".join("batch" if i == 0 else str(d) for i, d in enumerate(shape)) + ")"
+
+
+def _arranges_itself(inputs: Any) -> bool:
+    """True for a :class:`rnnlens.data.Dataset` (or any object with ``inputs`` and ``arrange(model)``).
+
+    Read by its interface rather than its class: the data package validates through this module, so this
+    module does not import it back.
+    """
+    return (
+        not isinstance(inputs, np.ndarray | Mapping | list | tuple)
+        and isinstance(getattr(inputs, "inputs", None), Mapping)
+        and callable(getattr(inputs, "arrange", None))
+    )

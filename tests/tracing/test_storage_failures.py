@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from rnnlens.cli.app import app
 from rnnlens.errors import OutputError
-from rnnlens.tracing.storage import TraceFileWriter, load_trace, save_trace
+from rnnlens.tracing import Trace
+from rnnlens.tracing.storage import TraceFileWriter, save_trace
 from tests.helpers import random_series, small_forecaster
 
 runner = CliRunner()
@@ -54,7 +55,7 @@ def test_a_failed_close_keeps_the_old_trace(files, tmp_path, monkeypatch):
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["out.h5"]
     monkeypatch.undo()
-    assert load_trace(target).layers
+    assert Trace.load(target).layers
 
 
 def test_the_writer_raises_output_error_and_leaves_nothing(tmp_path, monkeypatch):

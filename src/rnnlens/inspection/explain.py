@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rnnlens.inspection.semantics import TASK_TEXT
-from rnnlens.inspection.spec import ModelSpec, RecurrentLayerSpec
+
+if (
+    TYPE_CHECKING
+):  # spec imports this module to read itself out; at run time only the objects are needed
+    from rnnlens.inspection.spec import ModelSpec, RecurrentLayerSpec
 
 __all__ = ["explain_spec"]
 

@@ -286,9 +286,14 @@ class Trace:
         Raises:
             DataError: the file is missing, unreadable or not an rnnlens trace.
         """
-        from rnnlens.tracing.storage import load_trace
+        from rnnlens.tracing.storage import read_trace
 
-        return load_trace(path, mmap=mmap)
+        contents = read_trace(path, mmap=mmap)
+        return cls(
+            model=contents.model,
+            backend=contents.backend,
+            layers=tuple(LayerTrace(**fields) for fields in contents.layers),
+        )
 
     def _select(self, layers: str | Sequence[str] | None) -> list[LayerTrace]:
         if layers is None:

@@ -12,16 +12,19 @@ import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens._atomic import atomic_path
 from rnnlens.errors import DataError, OutputError
-from rnnlens.tracing.result import LayerTrace, Trace
 
-__all__ = ["FORMAT", "TraceFileWriter", "load_trace", "save_trace"]
+if TYPE_CHECKING:
+    from rnnlens.tracing.result import LayerTrace, Trace
+
+__all__ = ["FORMAT", "TraceContents", "TraceFileWriter", "read_trace", "save_trace"]
 
 FORMAT = "rnnlens.trace"
 VERSION = 1
@@ -50,8 +53,12 @@ def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def load_trace(path: str | os.PathLike[str], *, mmap: bool = False) -> Trace:
-    """Read a trace file written by :func:`save_trace` or :class:`TraceFileWriter`."""
+def read_trace(path: str | os.PathLike[str], *, mmap: bool = False) -> TraceContents:
+    """Read a trace file written by :func:`save_trace` or :class:`TraceFileWriter`.
+
+    Returns the file's contents as plain values; :meth:`rnnlens.tracing.Trace.load` builds the trace from
+    them (so the file format never needs the result classes, and the two modules import one way only).
+    """
     source = Path(path)
     if not source.is_file():
         raise DataError(f"Trace file {str(source)!r} does not exist.")
@@ -65,7 +72,7 @@ def load_trace(path: str | os.PathLike[str], *, mmap: bool = False) -> Trace:
             raise
         except Exception as exc:
             raise DataError(f"Could not read {source.name} as an rnnlens trace: {exc}") from exc
-        return _build(meta, arrays.__getitem__)
+        return _contents(meta, arrays.__getitem__)
     import h5py
 
     try:
@@ -89,7 +96,7 @@ def load_trace(path: str | os.PathLike[str], *, mmap: bool = False) -> Trace:
                 )
             return np.asarray(dataset[()])
 
-        return _build(meta, read)
+        return _contents(meta, read)
 
 
 class TraceFileWriter:
@@ -221,7 +228,17 @@ def _read_meta(text: str, source: Path) -> dict[str, Any]:
     return meta
 
 
-def _build(meta: dict[str, Any], read: Any) -> Trace:
+@dataclass(frozen=True)
+class TraceContents:
+    """What a trace file holds: the model and backend names and, per layer trace, the keyword arguments of
+    :class:`~rnnlens.tracing.LayerTrace` (arrays included)."""
+
+    model: str
+    backend: str
+    layers: tuple[dict[str, Any], ...]
+
+
+def _contents(meta: dict[str, Any], read: Any) -> TraceContents:
     layers = []
     for i, info in enumerate(meta["layers"]):
         fields = {
@@ -230,17 +247,19 @@ def _build(meta: dict[str, Any], read: Any) -> Trace:
             if k not in ("quantities", "initial_states", "axes", "state_names", "gate_names")
         }
         layers.append(
-            LayerTrace(
+            {
                 **fields,
-                values={q: read(f"layers/{i}/values/{q}") for q in info["quantities"]},
-                initial_states={s: read(f"layers/{i}/initial/{s}") for s in info["initial_states"]},
-                mask=read(f"layers/{i}/mask").astype(bool, copy=False),
-                state_names=tuple(info["state_names"]),
-                gate_names=tuple(info["gate_names"]),
-                axes=tuple(info["axes"]),
-            )
+                "values": {q: read(f"layers/{i}/values/{q}") for q in info["quantities"]},
+                "initial_states": {
+                    s: read(f"layers/{i}/initial/{s}") for s in info["initial_states"]
+                },
+                "mask": read(f"layers/{i}/mask").astype(bool, copy=False),
+                "state_names": tuple(info["state_names"]),
+                "gate_names": tuple(info["gate_names"]),
+                "axes": tuple(info["axes"]),
+            }
         )
-    return Trace(model=meta["model"], backend=meta["backend"], layers=tuple(layers))
+    return TraceContents(model=meta["model"], backend=meta["backend"], layers=tuple(layers))
 
 
 def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
