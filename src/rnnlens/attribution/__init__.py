@@ -14,6 +14,8 @@ from rnnlens.attribution.input_x_gradient import InputXGradient
 from rnnlens.attribution.integrated_gradients import IntegratedGradients, integration_rule
 from rnnlens.attribution.occlusion import Occlusion
 from rnnlens.attribution.options import OptionError
+from rnnlens.attribution.perturbation import Coalitions, PerturbationAttribution
+from rnnlens.attribution.problem import Problem, prepare_problem
 from rnnlens.attribution.registry import available_methods, get_method
 from rnnlens.attribution.result import AttributionResult, save_results
 from rnnlens.attribution.saliency import Saliency
@@ -23,17 +25,21 @@ __all__ = [
     "Attribution",
     "AttributionResult",
     "Baseline",
+    "Coalitions",
     "FeatureAblation",
     "InputXGradient",
     "IntegratedGradients",
     "Occlusion",
     "OptionError",
+    "PerturbationAttribution",
+    "Problem",
     "Saliency",
     "Target",
     "attribute",
     "available_methods",
     "get_method",
     "integration_rule",
+    "prepare_problem",
     "resolve_target",
     "save_results",
 ]
