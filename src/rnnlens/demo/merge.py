@@ -6,13 +6,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from rnnlens.report.data import Card, ReportData, SampleSection, SeriesPlot
+from rnnlens.report import sample_sections
+from rnnlens.report.data import Card, ReportData, SampleSection, SeriesPlot, StateGroup
+from rnnlens.report.sample_sections import section_parts
 
 __all__ = ["merge_reports"]
 
 
-def _prefixed(items: Sequence[Any], label: str) -> tuple[Any, ...]:
-    return tuple(replace(item, title=f"{label} · {item.title}") for item in items)
+def _labelled(items: Sequence[Any], label: str) -> tuple[Any, ...]:
+    """Each part named after its model: a state group by its layer, every other part by its title."""
+    return tuple(
+        replace(item, layer=f"{label} · {item.layer}")
+        if isinstance(item, StateGroup)
+        else replace(item, title=f"{label} · {item.title}")
+        for item in items
+    )
 
 
 def merge_reports(
@@ -31,6 +39,7 @@ def merge_reports(
     predictions: list[Any] = []
     notes: list[str] = []
     meta: list[tuple[str, str]] = []
+    kinds = sample_sections.SAMPLE_SECTIONS
     sections: dict[int, dict[str, list[Any]]] = {}
     for label, report in parts:
         anatomy.extend(replace(card, title=f"{label} · {card.title}") for card in report.anatomy)
@@ -42,36 +51,29 @@ def merge_reports(
         for sample in report.samples:
             merged = sections.setdefault(
                 sample.index,
-                {
-                    "summary": [],
-                    "attributions": [],
-                    "forecasts": [],
-                    "states": [],
-                    "alignments": [],
-                    "notes": [],
-                },
+                {"summary": [], "notes": [], **{kind.key: [] for kind in kinds}},
             )
             merged["summary"].extend((f"{label}: {k}", v) for k, v in sample.summary)
-            merged["attributions"].extend(_prefixed(sample.attributions, label))
-            merged["forecasts"].extend(_prefixed(sample.forecasts, label))
-            merged["states"].extend(
-                replace(group, layer=f"{label} · {group.layer}") for group in sample.states
-            )
-            merged["alignments"].extend(_prefixed(sample.alignments, label))
             merged["notes"].extend(f"{label}: {note}" for note in sample.notes)
+            for kind in kinds:
+                merged[kind.key].extend(_labelled(section_parts(sample, kind), label))
     samples = []
     for index, merged in sections.items():
-        forecasts = list((extra_forecasts or {}).get(index, ())) + merged["forecasts"]
+        merged["forecast"] = list((extra_forecasts or {}).get(index, ())) + merged["forecast"]
+        fields = {kind.field: tuple(merged[kind.key]) for kind in kinds if kind.field}
+        extra = tuple(
+            (kind.key, tuple(merged[kind.key]))
+            for kind in kinds
+            if kind.field is None and merged[kind.key]
+        )
         samples.append(
             SampleSection(
                 index=index,
                 title=(sample_titles or {}).get(index, f"Sample {index}"),
                 summary=tuple(merged["summary"]),
-                attributions=tuple(merged["attributions"]),
-                forecasts=tuple(forecasts),
-                states=tuple(merged["states"]),
-                alignments=tuple(merged["alignments"]),
                 notes=tuple(merged["notes"]),
+                extra=extra,
+                **fields,
             )
         )
     return ReportData(

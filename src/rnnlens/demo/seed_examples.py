@@ -95,6 +95,7 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
         method_options={"n_steps": n_steps},
         decode_options=decode_options,
         progress=progress,
+        trace=trace,
     )
     # The demo's own plot below shows the same forecasts with the input readings in mm/s beside them.
     report = replace(report, samples=tuple(replace(s, forecasts=()) for s in report.samples))
@@ -165,6 +166,7 @@ def _sentiment(model: Any, data: Any, samples: int, n_steps: int, progress: bool
         vocab=vocab,
         method_options={"n_steps": n_steps},
         progress=progress,
+        attributions=attribution,
     )
     merged = merge_reports(
         "rnnlens demo: Embedding + LSTM sentiment classifier (seed example 2)",
@@ -225,6 +227,7 @@ def _translation(
         target=Target(time="all", unit="predicted"),
         method_options={"n_steps": n_steps},
         progress=progress,
+        attributions=results,
     )
     merged = merge_reports(
         "rnnlens demo: GRU encoder-decoder translator (seed example 3)", [("translator", report)]

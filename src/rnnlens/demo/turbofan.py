@@ -118,8 +118,16 @@ def run_turbofan_demo(
     )
 
     options = {"n_steps": n_steps}
+    # The RUL model's spec, trace and attributions above are exactly what its report shows: reuse them.
     rul_report = collect_report(
-        models.rul_model, rul_data, samples=chosen, method_options=options, progress=progress
+        models.rul_model,
+        rul_data,
+        samples=chosen,
+        method_options=options,
+        progress=progress,
+        spec=rul_spec,
+        trace=trace,
+        attributions=attribution,
     )
     failure_report = collect_report(
         models.failure_model,
@@ -128,6 +136,7 @@ def run_turbofan_demo(
         labels=FAILURE_LABELS,
         method_options=options,
         progress=progress,
+        spec=failure_spec,
     )
     risk_plots = {
         index: [

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
+from rnnlens.report import sample_sections
 from rnnlens.report.anatomy import anatomy_cards
-from rnnlens.report.data import Heatmap, ReportData, SampleSection, SeriesPlot, TokenScores
+from rnnlens.report.data import ReportData, SampleSection
 from rnnlens.report.options import (
     DEFAULT_MAX_SAMPLES,
     ReportOptions,
@@ -26,13 +27,8 @@ from rnnlens.report.options import (
 )
 from rnnlens.report.precomputed import Precomputed, precomputed
 from rnnlens.report.predictions import prediction_table, sample_summary
-from rnnlens.report.sections import (
-    alignment_heatmap,
-    attribution_parts,
-    forecast_plot,
-    state_groups,
-    token_labels,
-)
+from rnnlens.report.sample_sections import SampleContext, vocab_for
+from rnnlens.report.sections import token_labels
 
 __all__ = ["DEFAULT_MAX_SAMPLES", "ReportOptions", "collect_report", "parts_for", "select_samples"]
 
@@ -290,58 +286,38 @@ class _Collector:
         results: tuple[Any, ...],
         vocab: Any,
     ) -> SampleSection:
-        time_ticks = _time_ticks(dataset, sample)
+        context = SampleContext(
+            position=position,
+            sample=sample,
+            spec=spec,
+            out=out,
+            dataset=dataset,
+            batch=batch,
+            interpretation=interpretation,
+            trace=trace,
+            results=results,
+            vocab=vocab,
+            decode_options=self.options.decode_options,
+            time_ticks=_time_ticks(dataset, sample),
+            step_ticks=_step_ticks(interpretation, position),
+        )
         summary = _input_text(spec, batch, position, vocab)
         if interpretation is not None:
             summary += sample_summary(interpretation, position)
-        step_ticks = _step_ticks(interpretation, position)
-        attribution_items: list[Heatmap | TokenScores] = []
-        alignments: list[Heatmap] = []
-        encoder_decoder = spec.pattern == "encoder-decoder"
-        decoder_input = spec.inputs[-1].name if encoder_decoder else None
-        for result in results:
-            per_step_tokens = result.tokens and "output_time" in result.axes
-            if encoder_decoder and per_step_tokens and result.input_name != decoder_input:
-                alignments.append(
-                    alignment_heatmap(
-                        result,
-                        position,
-                        vocab=vocab_for(vocab, result.input_name),
-                        output_ticks=step_ticks,
-                    )
-                )
-                continue
-            attribution_items.extend(
-                attribution_parts(
-                    result,
-                    position,
-                    feature_names=dataset.feature_names,
-                    vocab=vocab_for(vocab, result.input_name),
-                    time_ticks=time_ticks,
-                    output_ticks=step_ticks,
-                )
-            )
-        forecasts: list[SeriesPlot] = []
-        if interpretation is not None and _is_forecast(out, interpretation):
-            forecasts.append(
-                _forecast(
-                    out,
-                    interpretation,
-                    dataset,
-                    batch,
-                    position,
-                    sample,
-                    self.options.decode_options,
-                )
-            )
+        fields: dict[str, tuple[Any, ...]] = {}
+        extra: list[tuple[str, tuple[Any, ...]]] = []
+        for kind in sample_sections.SAMPLE_SECTIONS:
+            parts = kind.compute(context)
+            if kind.field is not None:
+                fields[kind.field] = parts
+            elif parts:
+                extra.append((kind.key, parts))
         return SampleSection(
             index=sample,
             title=f"Sample {sample}" + _sequence_label(dataset, sample),
             summary=summary,
-            attributions=tuple(attribution_items),
-            forecasts=tuple(forecasts),
-            states=() if trace is None else state_groups(trace, position, time_ticks=time_ticks),
-            alignments=tuple(alignments),
+            extra=tuple(extra),
+            **fields,
         )
 
 
@@ -444,64 +420,6 @@ def _attribute(model: Any, spec: Any, out: Any, subset: Any, options: ReportOpti
     )
 
 
-def _is_forecast(out: Any, interpretation: Any) -> bool:
-    return bool(
-        out.is_sequence
-        and interpretation.kind == "regression"
-        and interpretation.predictions is not None
-        and np.asarray(interpretation.predictions).ndim == 3
-    )
-
-
-def _forecast(
-    out: Any,
-    interpretation: Any,
-    dataset: Any,
-    batch: list[np.ndarray],
-    position: int,
-    sample: int,
-    decode_options: Mapping[str, Any],
-) -> SeriesPlot:
-    """The sample's prediction at every step, in the units and at the steps the decoded table gives.
-
-    With a ``scaler`` the predictions and the targets (in the model's training units, like its output)
-    are put back in the target's units; the inputs, in the model's units, are then left out of the plot.
-    """
-    from rnnlens.decoding.scaling import inverse_scale
-
-    scaler = decode_options.get("scaler")
-    target_index = decode_options.get("target_index")
-    predictions = np.asarray(interpretation.predictions)[position]
-    truth = None
-    if dataset.targets is not None:
-        candidate = np.asarray(dataset.targets)[sample]
-        if candidate.size == predictions.size and np.issubdtype(candidate.dtype, np.number):
-            truth = candidate.reshape(predictions.shape)
-    float_inputs = [a for a in batch if np.issubdtype(a.dtype, np.floating) and a.ndim == 3]
-    inputs = float_inputs[0][position] if float_inputs else None
-    if scaler is not None:
-        predictions = inverse_scale(predictions, scaler, target_index=target_index)
-        if truth is not None:
-            truth = inverse_scale(truth, scaler, target_index=target_index)
-        inputs = None
-    offset = int(interpretation.meta.get("target_offset", 0) or 0)
-    start = int(dataset.window_starts[sample]) if dataset.window_starts is not None else 0
-    title = f"{out.name}: prediction at every step"
-    if offset:
-        title += f", drawn at the step it estimates (t{offset:+d})"
-    return forecast_plot(
-        predictions,
-        title=title,
-        target_names=decode_options.get("target_names"),
-        inputs=inputs,
-        feature_names=dataset.feature_names,
-        truth=truth,
-        start=start,
-        target_offset=offset,
-        y_label="value" if scaler is None else "value (target units)",
-    )
-
-
 def _input_text(
     spec: Any, batch: list[np.ndarray], position: int, vocab: Any
 ) -> tuple[tuple[str, str], ...]:
@@ -519,14 +437,6 @@ def _input_text(
         )
         pairs.append((f"input {item.name}", " ".join(token_labels(ids, words))))
     return tuple(pairs)
-
-
-def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:
-    """The vocabulary of one token input: a shared vocabulary, or its entry in a per-input mapping."""
-    if isinstance(vocab, Mapping):
-        found = vocab.get(input_name)
-        return None if found is None else tuple(found)
-    return vocab  # type: ignore[no-any-return]
 
 
 def _time_ticks(dataset: Any, sample: int) -> tuple[str, ...] | None:

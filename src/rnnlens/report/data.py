@@ -285,6 +285,8 @@ class SampleSection:
         states: traced states and gates, one group per layer.
         alignments: encoder-decoder alignment matrices ``(decoder step, encoder token)``.
         notes: sentences shown under the title (e.g. what could not be computed, and why).
+        extra: ``(key, parts)`` of sections registered in :mod:`rnnlens.report.sample_sections` that have
+            no field of their own, in registry order.
     """
 
     index: int
@@ -295,6 +297,7 @@ class SampleSection:
     states: tuple[StateGroup, ...] = ()
     alignments: tuple[Heatmap, ...] = ()
     notes: tuple[str, ...] = ()
+    extra: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.index, bool) or not isinstance(self.index, int | np.integer):
@@ -306,6 +309,7 @@ class SampleSection:
         for name in ("attributions", "forecasts", "states", "alignments"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "notes", _strings(self.notes, "SampleSection.notes"))
+        object.__setattr__(self, "extra", tuple((str(k), tuple(v)) for k, v in self.extra))
 
 
 @dataclass(frozen=True)

@@ -64,13 +64,12 @@ def _parts(result: Any) -> list[Any]:
 
 
 def _sample_parts(sample: SampleSection) -> list[Any]:
-    return [
-        Card(title="", fields=sample.summary, warnings=sample.notes),
-        *sample.attributions,
-        *sample.forecasts,
-        *sample.states,
-        *sample.alignments,
-    ]
+    from rnnlens.report import sample_sections
+
+    parts: list[Any] = [Card(title="", fields=sample.summary, warnings=sample.notes)]
+    for kind in sample_sections.SAMPLE_SECTIONS:
+        parts.extend(sample_sections.section_parts(sample, kind))
+    return parts
 
 
 def _title_of(result: Any) -> str:

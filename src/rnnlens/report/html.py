@@ -17,6 +17,7 @@ import numpy as np
 
 from rnnlens._atomic import write_text_atomic
 from rnnlens.errors import OutputError, RnnlensError
+from rnnlens.report import sample_sections
 from rnnlens.report.data import Heatmap, ReportData, SeriesPlot, TokenScores
 from rnnlens.report.figures import heatmap_figure, series_figure, spec_json
 
@@ -95,6 +96,7 @@ def _environment() -> jinja2.Environment:
     )
     env.tests["tokenscores"] = lambda value: isinstance(value, TokenScores)
     env.globals["token_cells"] = token_cells
+    env.globals["section_parts"] = sample_sections.section_parts
     return env
 
 
@@ -145,6 +147,7 @@ def render_html(report: ReportData) -> str:
         report_js=Markup(script),
         plotly_js=Markup(plotly_js),
         version=__version__,
+        sample_sections=sample_sections.SAMPLE_SECTIONS,
     )
 
 

@@ -1,0 +1,237 @@
+"""The parts of a sample's section, as a registry: each entry computes its parts and names its layout.
+
+Every entry of :data:`SAMPLE_SECTIONS` is a (compute, layout) pair: ``compute(context)`` returns the
+sample's parts (heatmaps, token scores, series plots, state groups) and ``layout`` names the template macro
+that draws them (``grid``: a grid of figures and coloured tokens; ``groups``: one block per state group).
+The page (one template loop), the notebook fragment and the demo's merged reports all iterate the registry,
+so a new section is one entry here: its parts land in :attr:`SampleSection.extra` under its key unless
+:class:`SampleSection` has a field of that name.
+
+Example:
+    >>> [kind.key for kind in SAMPLE_SECTIONS]
+    ['attribution', 'forecast', 'states', 'alignment']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rnnlens.report.data import SampleSection, SeriesPlot
+from rnnlens.report.sections import (
+    alignment_heatmap,
+    attribution_parts,
+    forecast_plot,
+    state_groups,
+)
+
+__all__ = [
+    "SAMPLE_SECTIONS",
+    "SampleContext",
+    "SectionKind",
+    "section_parts",
+    "vocab_for",
+]
+
+
+@dataclass(frozen=True)
+class SampleContext:
+    """Everything a section may read about one reported sample.
+
+    Attributes:
+        position: the sample's row in the batched results (``interpretation``, ``trace``, ``results``).
+        sample: the sample's index in the data.
+        spec: the model's ``ModelSpec``; ``out`` the ``OutputSpec`` explained.
+        dataset: the full ``Dataset`` (feature names, timestamps, targets are read at ``sample``).
+        batch: the reported samples' model inputs, one ``(sample, ...)`` array per model input.
+        interpretation, trace: the decoded predictions and the trace of the reported samples, or None.
+        results: the attribution results of the reported samples (one per attributed input).
+        vocab: the vocabulary, shared or per input name.
+        decode_options: how predictions are read (``scaler``, ``target_offset``...).
+        time_ticks: labels of the input time axis; step_ticks: labels of the output steps.
+    """
+
+    position: int
+    sample: int
+    spec: Any
+    out: Any
+    dataset: Any
+    batch: list[np.ndarray]
+    interpretation: Any = None
+    trace: Any = None
+    results: tuple[Any, ...] = ()
+    vocab: Any = None
+    decode_options: Mapping[str, Any] = field(default_factory=dict)
+    time_ticks: tuple[str, ...] | None = None
+    step_ticks: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SectionKind:
+    """One kind of per-sample section.
+
+    Attributes:
+        key: the section's name: the html id is ``<key>-<sample index>`` and its CSS class ``<key>``.
+        heading: the heading above its parts.
+        layout: the template macro that draws the parts (``"grid"`` or ``"groups"``).
+        compute: ``compute(context) -> parts`` for one sample.
+        field: the :class:`SampleSection` field holding the parts (None: kept in ``SampleSection.extra``).
+    """
+
+    key: str
+    heading: str
+    layout: str
+    compute: Callable[[SampleContext], tuple[Any, ...]]
+    field: str | None = None
+
+
+def section_parts(sample: SampleSection, kind: SectionKind) -> tuple[Any, ...]:
+    """The parts of ``kind`` in a sample's section."""
+    if kind.field is not None:
+        return tuple(getattr(sample, kind.field))
+    return dict(sample.extra).get(kind.key, ())
+
+
+def _is_alignment(context: SampleContext, result: Any) -> bool:
+    """An encoder input's per-decoder-step token attribution of an encoder-decoder model."""
+    spec = context.spec
+    if spec.pattern != "encoder-decoder":
+        return False
+    per_step_tokens = result.tokens and "output_time" in result.axes
+    return bool(per_step_tokens and result.input_name != spec.inputs[-1].name)
+
+
+def attribution_section(context: SampleContext) -> tuple[Any, ...]:
+    """Attribution maps of every attributed input (heatmaps, or coloured tokens)."""
+    parts: list[Any] = []
+    for result in context.results:
+        if _is_alignment(context, result):
+            continue
+        parts.extend(
+            attribution_parts(
+                result,
+                context.position,
+                feature_names=context.dataset.feature_names,
+                vocab=vocab_for(context.vocab, result.input_name),
+                time_ticks=context.time_ticks,
+                output_ticks=context.step_ticks,
+            )
+        )
+    return tuple(parts)
+
+
+def forecast_section(context: SampleContext) -> tuple[Any, ...]:
+    """The prediction at every step, for forecasts (sequence regression outputs)."""
+    interpretation = context.interpretation
+    if interpretation is None or not _is_forecast(context.out, interpretation):
+        return ()
+    return (
+        _forecast(
+            context.out,
+            interpretation,
+            context.dataset,
+            context.batch,
+            context.position,
+            context.sample,
+            context.decode_options,
+        ),
+    )
+
+
+def states_section(context: SampleContext) -> tuple[Any, ...]:
+    """State and gate heatmaps of every traced layer."""
+    if context.trace is None:
+        return ()
+    return state_groups(context.trace, context.position, time_ticks=context.time_ticks)
+
+
+def alignment_section(context: SampleContext) -> tuple[Any, ...]:
+    """Encoder-decoder alignments: decoder step x encoder token."""
+    return tuple(
+        alignment_heatmap(
+            result,
+            context.position,
+            vocab=vocab_for(context.vocab, result.input_name),
+            output_ticks=context.step_ticks,
+        )
+        for result in context.results
+        if _is_alignment(context, result)
+    )
+
+
+#: The per-sample sections, in page order.
+SAMPLE_SECTIONS: tuple[SectionKind, ...] = (
+    SectionKind("attribution", "Attribution", "grid", attribution_section, "attributions"),
+    SectionKind("forecast", "Prediction over time", "grid", forecast_section, "forecasts"),
+    SectionKind("states", "States and gates", "groups", states_section, "states"),
+    SectionKind("alignment", "Encoder-decoder alignment", "grid", alignment_section, "alignments"),
+)
+
+
+def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:
+    """The vocabulary of one token input: a shared vocabulary, or its entry in a per-input mapping."""
+    if isinstance(vocab, Mapping):
+        found = vocab.get(input_name)
+        return None if found is None else tuple(found)
+    return vocab  # type: ignore[no-any-return]
+
+
+def _is_forecast(out: Any, interpretation: Any) -> bool:
+    return bool(
+        out.is_sequence
+        and interpretation.kind == "regression"
+        and interpretation.predictions is not None
+        and np.asarray(interpretation.predictions).ndim == 3
+    )
+
+
+def _forecast(
+    out: Any,
+    interpretation: Any,
+    dataset: Any,
+    batch: list[np.ndarray],
+    position: int,
+    sample: int,
+    decode_options: Mapping[str, Any],
+) -> SeriesPlot:
+    """The sample's prediction at every step, in the units and at the steps the decoded table gives.
+
+    With a ``scaler`` the predictions and the targets (in the model's training units, like its output)
+    are put back in the target's units; the inputs, in the model's units, are then left out of the plot.
+    """
+    from rnnlens.decoding.scaling import inverse_scale
+
+    scaler = decode_options.get("scaler")
+    target_index = decode_options.get("target_index")
+    predictions = np.asarray(interpretation.predictions)[position]
+    truth = None
+    if dataset.targets is not None:
+        candidate = np.asarray(dataset.targets)[sample]
+        if candidate.size == predictions.size and np.issubdtype(candidate.dtype, np.number):
+            truth = candidate.reshape(predictions.shape)
+    float_inputs = [a for a in batch if np.issubdtype(a.dtype, np.floating) and a.ndim == 3]
+    inputs = float_inputs[0][position] if float_inputs else None
+    if scaler is not None:
+        predictions = inverse_scale(predictions, scaler, target_index=target_index)
+        if truth is not None:
+            truth = inverse_scale(truth, scaler, target_index=target_index)
+        inputs = None
+    offset = int(interpretation.meta.get("target_offset", 0) or 0)
+    start = int(dataset.window_starts[sample]) if dataset.window_starts is not None else 0
+    title = f"{out.name}: prediction at every step"
+    if offset:
+        title += f", drawn at the step it estimates (t{offset:+d})"
+    return forecast_plot(
+        predictions,
+        title=title,
+        target_names=decode_options.get("target_names"),
+        inputs=inputs,
+        feature_names=dataset.feature_names,
+        truth=truth,
+        start=start,
+        target_offset=offset,
+        y_label="value" if scaler is None else "value (target units)",
+    )
