@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.errors import RnnlensError
+from rnnlens.model_inputs import input_name
 
 __all__ = ["causal_inputs", "clip_after", "target_horizons"]
 
@@ -33,14 +34,14 @@ def causal_inputs(model: Any, output: int) -> frozenset[int]:
     if causal is not True:
         return frozenset()
     inputs = list(model.inputs)
-    names = [tensor.name.split(":")[0] for tensor in inputs]
+    names = [input_name(tensor) for tensor in inputs]
     positions: set[int] = set()
     for found in ancestors(model.outputs[output], positional_only=True):
         for tensor in positional_inputs(found.node):
             if producer(tensor, found.scope).layer is not None:
                 continue  # produced by a layer: ancestors() walks on from there
             same = [i for i, candidate in enumerate(inputs) if candidate is tensor]
-            named = [i for i, name in enumerate(names) if name == tensor.name.split(":")[0]]
+            named = [i for i, name in enumerate(names) if name == input_name(tensor)]
             positions.update(same or named)
     return frozenset(positions)
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rnnlens.errors import UnsupportedLayerError
+from rnnlens.model_inputs import input_name
 
 __all__ = ["clone_reasons", "evaluation_model"]
 
@@ -50,7 +51,7 @@ def evaluation_model(model: Any) -> Any:
         return layer.__class__.from_config(_evaluable(layer.get_config(), rename))
 
     def batch_free(tensor: Any) -> Any:
-        name = tensor.name.split(":")[0]
+        name = input_name(tensor)
         return keras.Input(shape=tuple(tensor.shape[1:]), dtype=tensor.dtype, name=name)
 
     try:
