@@ -8,7 +8,32 @@ import numpy as np
 
 from rnnlens.errors import OptionError
 
-__all__ = ["OptionError", "check_choice", "check_positive_int"]
+__all__ = [
+    "ABLATION_GROUPS",
+    "INTEGRATION_METHODS",
+    "MAX_N_STEPS",
+    "OptionError",
+    "check_ablation_groups",
+    "check_choice",
+    "check_integration",
+    "check_n_steps",
+    "check_positive_int",
+    "parse_pair",
+]
+
+# Gauss-Legendre nodes cost O(n^3) to compute (5,000 took 100 s) and every point is one model evaluation
+# per sample; smooth recurrent paths converge to float32 precision long before this.
+MAX_N_STEPS = 1000
+
+INTEGRATION_METHODS = (
+    "gausslegendre",
+    "riemann_left",
+    "riemann_right",
+    "riemann_middle",
+    "riemann_trapezoid",
+)
+
+ABLATION_GROUPS = ("time", "feature", "cell")
 
 
 def check_positive_int(
@@ -43,3 +68,45 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise OptionError(f"Argument `{name}` must be one of {list(choices)}, received {value!r}.")
     return value
+
+
+def check_n_steps(value: Any, name: str) -> int:
+    """Integrated gradients' quadrature points: an integer from 1 to :data:`MAX_N_STEPS`."""
+    return check_positive_int(
+        value,
+        name,
+        maximum=MAX_N_STEPS,
+        why="Each step is one model evaluation per sample; the completeness gap shows when more help.",
+    )
+
+
+def check_integration(value: Any, name: str) -> str:
+    """One of :data:`INTEGRATION_METHODS`."""
+    return check_choice(value, name, INTEGRATION_METHODS)
+
+
+def check_ablation_groups(value: Any, name: str) -> str:
+    """One of :data:`ABLATION_GROUPS`."""
+    return check_choice(value, name, ABLATION_GROUPS)
+
+
+def parse_pair(value: Any, name: str) -> int | tuple[int, int]:
+    """A window or stride: ``N`` (steps) or ``N,M`` (steps x features), as text, an int or a pair.
+
+    Raises:
+        OptionError: anything else (the sizes themselves are checked by the method).
+    """
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    text = str(value)
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise OptionError(f"{name} must be N or N,M (integers), received {text!r}.") from None
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 2:
+        return values[0], values[1]
+    raise OptionError(f"{name} must be N or N,M (steps, or steps,features), received {text!r}.")

@@ -1,20 +1,68 @@
-"""The attribution methods rnnlens knows: one table drives the CLI choices and the contract tests.
+"""The attribution methods rnnlens knows: one table drives the CLI (choices, help, flags and routing of
+method options) and the contract tests.
 
-The table is plain data (no framework import), so the CLI can list methods without loading Keras.
+The table is plain data (no framework import), so the CLI can list methods without loading Keras. A new
+method adds one ``MethodInfo`` here, with its options; the CLI commands pick it up unchanged.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rnnlens.attribution.options import OptionError
+from rnnlens.attribution.options import (
+    MAX_N_STEPS,
+    OptionError,
+    check_ablation_groups,
+    check_integration,
+    check_n_steps,
+    parse_pair,
+)
 
 if TYPE_CHECKING:
     from rnnlens.attribution.base import Attribution
 
-__all__ = ["METHODS", "MethodInfo", "available_methods", "get_method", "method_info"]
+__all__ = [
+    "DEFAULT_N_STEPS",
+    "METHODS",
+    "MethodInfo",
+    "MethodOption",
+    "available_methods",
+    "describe_methods",
+    "get_method",
+    "method_info",
+]
+
+# The one default of integrated gradients' quadrature points, for the library and every CLI command.
+DEFAULT_N_STEPS = 50
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    """One option of a method, declared once: the keyword of ``attribute()`` and its CLI flag.
+
+    Attributes:
+        name: the keyword argument of :func:`rnnlens.attribute`, e.g. ``n_steps`` (``integration`` for
+            integrated gradients' quadrature rule, its class's ``method=``).
+        flag: the CLI flag, e.g. ``--steps``; flags name their method where a bare word would clash
+            (``--occlusion-window``, not ``--window``, which reads tables elsewhere).
+        type: how the CLI reads the flag (``int`` or ``str``).
+        default: the value when the flag is not given (the method's own default).
+        help: the flag's help text.
+        check: ``check(value, flag)`` returns the value ``attribute()`` takes, or raises
+            :class:`OptionError` naming ``flag``.
+        deprecated_flags: old spellings that keep working, hidden, with a deprecation warning.
+    """
+
+    name: str
+    flag: str
+    type: type
+    default: Any
+    help: str
+    check: Callable[[Any, str], Any]
+    deprecated_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,6 +81,7 @@ class MethodInfo:
     completeness: bool
     baselines: bool
     summary: str
+    options: tuple[MethodOption, ...] = ()
 
     def load(self) -> type[Attribution]:
         """Import and return the method's class."""
@@ -50,6 +99,24 @@ METHODS: tuple[MethodInfo, ...] = (
         True,
         True,
         "Path integral of gradients from a baseline; sums to F(x) - F(baseline).",
+        (
+            MethodOption(
+                "n_steps",
+                "--steps",
+                int,
+                DEFAULT_N_STEPS,
+                f"Integrated gradients: quadrature points (1 to {MAX_N_STEPS}).",
+                check_n_steps,
+            ),
+            MethodOption(
+                "integration",
+                "--integration",
+                str,
+                "gausslegendre",
+                "Integrated gradients: gausslegendre or riemann_left|right|middle|trapezoid.",
+                check_integration,
+            ),
+        ),
     ),
     MethodInfo(
         "saliency",
@@ -80,6 +147,26 @@ METHODS: tuple[MethodInfo, ...] = (
         False,
         True,
         "Drop of the target when sliding windows over time x features are replaced by the baseline.",
+        (
+            MethodOption(
+                "window",
+                "--occlusion-window",
+                str,
+                "1",
+                "Occlusion: W steps, or W,F steps x features.",
+                parse_pair,
+                ("--window",),
+            ),
+            MethodOption(
+                "stride",
+                "--occlusion-stride",
+                str,
+                "1",
+                "Occlusion: S steps, or S,F.",
+                parse_pair,
+                ("--stride",),
+            ),
+        ),
     ),
     MethodInfo(
         "feature_ablation",
@@ -90,6 +177,16 @@ METHODS: tuple[MethodInfo, ...] = (
         False,
         True,
         "Drop of the target when each time step / feature / group is replaced by the baseline.",
+        (
+            MethodOption(
+                "groups",
+                "--groups",
+                str,
+                "time",
+                "Ablation: time, feature or cell.",
+                check_ablation_groups,
+            ),
+        ),
     ),
 )
 
@@ -97,6 +194,14 @@ METHODS: tuple[MethodInfo, ...] = (
 def available_methods() -> tuple[str, ...]:
     """The canonical method names, in registry order."""
     return tuple(info.name for info in METHODS)
+
+
+def describe_methods() -> str:
+    """The methods and their aliases for help texts and messages, e.g. ``"integrated_gradients (ig), ..."``."""
+    return ", ".join(
+        f"{info.name} ({', '.join(info.aliases)})" if info.aliases else info.name
+        for info in METHODS
+    )
 
 
 def method_info(name: str) -> MethodInfo:
@@ -109,10 +214,7 @@ def method_info(name: str) -> MethodInfo:
     for info in METHODS:
         if key == info.name or key in info.aliases:
             return info
-    choices = ", ".join(
-        f"{i.name} ({', '.join(i.aliases)})" if i.aliases else i.name for i in METHODS
-    )
-    raise OptionError(f"Unknown attribution method {name!r}; available: {choices}.")
+    raise OptionError(f"Unknown attribution method {name!r}; available: {describe_methods()}.")
 
 
 def get_method(name: str) -> type[Attribution]:

@@ -10,14 +10,16 @@ import typer
 from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import (
     DATA_HELP,
-    ID_COLUMN_OPTION,
-    TIME_COLUMN_OPTION,
-    VOCAB_OPTION,
+    DataOptions,
     read_dataset,
     read_model_inputs,
+    with_data_options,
 )
+from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_options
 
 
+@with_method_options(old_spellings=True)
+@with_data_options
 def attribute(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
     data: Path = typer.Argument(..., help=DATA_HELP),
@@ -25,8 +27,7 @@ def attribute(
         "integrated_gradients",
         "--method",
         "-m",
-        help="integrated_gradients (ig), saliency, input_x_gradient (ixg), occlusion, "
-        "feature_ablation (ablation).",
+        help=METHOD_HELP,
     ),
     target: str = typer.Option(
         "",
@@ -45,19 +46,6 @@ def attribute(
     reference: Path | None = typer.Option(
         None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
     ),
-    steps: int = typer.Option(
-        50, "--steps", help="Integrated gradients: quadrature points (1 to 1000)."
-    ),
-    integration: str = typer.Option(
-        "gausslegendre",
-        "--integration",
-        help="gausslegendre or riemann_left|right|middle|trapezoid.",
-    ),
-    window: str = typer.Option(
-        "1", "--window", help="Occlusion: W steps, or W,F steps x features."
-    ),
-    stride: str = typer.Option("1", "--stride", help="Occlusion: S steps, or S,F."),
-    groups: str = typer.Option("time", "--groups", help="Ablation: time, feature or cell."),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Rows per compiled call (default: sized by a 512 MB budget)."
     ),
@@ -67,31 +55,34 @@ def attribute(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the attributions: .npz, .parquet or .csv."
     ),
-    vocab: Path | None = VOCAB_OPTION,
-    id_column: str | None = ID_COLUMN_OPTION,
-    time_column: str | None = TIME_COLUMN_OPTION,
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    data_options: DataOptions = DataOptions(),
+    method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
     """Attribute one output of MODEL on DATA to the input timesteps and features."""
     with user_errors():
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
+        from rnnlens.attribution.options import check_positive_int
         from rnnlens.attribution.registry import method_info
         from rnnlens.attribution.result import SAVE_SUFFIXES
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
         info = method_info(method)
-        options = _method_options(info.name, steps, integration, window, stride, groups, batch_size)
+        options = method_flags.options_for(info)
+        if batch_size is not None:
+            options["internal_batch_size"] = check_positive_int(batch_size, "--batch-size")
         _check_flags(top, baseline, reference, info)
         check_out(out, SAVE_SUFFIXES)
         keras_model = load_model(model, safe_mode=not unsafe)
-        read: dict[str, Any] = {"vocab": vocab, "id_column": id_column, "time_column": time_column}
-        dataset = read_dataset(data, keras_model, **read)
+        dataset = read_dataset(data, keras_model, data_options)
         baselines = (
-            _baselines(baseline, reference, dataset, keras_model, read) if info.baselines else None
+            _baselines(baseline, reference, dataset, keras_model, data_options)
+            if info.baselines
+            else None
         )
         try:
             result = run_attribution(
@@ -123,38 +114,6 @@ def attribute(
             console.print(f"Wrote {out}", highlight=False)
 
 
-def _method_options(
-    name: str,
-    steps: int,
-    integration: str,
-    window: str,
-    stride: str,
-    groups: str,
-    batch_size: int | None,
-) -> dict[str, Any]:
-    """The chosen method's options from the flags, checked before any model or data is read."""
-    from rnnlens.attribution.ablation import ABLATION_GROUPS
-    from rnnlens.attribution.integrated_gradients import INTEGRATION_METHODS, MAX_N_STEPS
-    from rnnlens.attribution.options import check_choice, check_positive_int
-
-    options: dict[str, Any] = {}
-    if batch_size is not None:
-        options["internal_batch_size"] = check_positive_int(batch_size, "--batch-size")
-    if name == "integrated_gradients":
-        options["n_steps"] = check_positive_int(
-            steps,
-            "--steps",
-            maximum=MAX_N_STEPS,
-            why="Each step is one model evaluation per sample; the completeness gap shows when more help.",
-        )
-        options["integration"] = check_choice(integration, "--integration", INTEGRATION_METHODS)
-    elif name == "occlusion":
-        options.update(window=_pair(window, "--window"), stride=_pair(stride, "--stride"))
-    elif name == "feature_ablation":
-        options["groups"] = check_choice(groups, "--groups", ABLATION_GROUPS)
-    return options
-
-
 def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> None:
     from rnnlens.attribution.options import OptionError, check_positive_int
 
@@ -162,8 +121,7 @@ def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> 
     if not info.baselines and baseline not in ("zeros", ""):
         raise OptionError(
             f"--baseline does not apply to {info.name}, which takes no baseline; received "
-            f"{baseline!r}. Leave --baseline out, or use integrated_gradients, occlusion or "
-            "feature_ablation."
+            f"{baseline!r}. Leave --baseline out, or use {_methods_with_baselines()}."
         )
     if reference is not None and baseline not in ("mean", "median"):
         raise OptionError(
@@ -172,8 +130,15 @@ def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> 
         )
 
 
+def _methods_with_baselines() -> str:
+    from rnnlens.attribution.registry import METHODS
+
+    names = [info.name for info in METHODS if info.baselines]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
 def _baselines(
-    spec: str, reference: Path | None, dataset: Any, model: Any, read: dict[str, Any]
+    spec: str, reference: Path | None, dataset: Any, model: Any, read: DataOptions
 ) -> Any:
     from rnnlens.attribution import Baseline
     from rnnlens.attribution.options import OptionError
@@ -182,7 +147,7 @@ def _baselines(
         return None
     if spec in ("mean", "median"):
         if reference is not None:
-            data = read_model_inputs(reference, model, **read)
+            data = read_model_inputs(reference, model, read)
         else:
             arrays = dataset.model_inputs(model)
             data = arrays[0] if len(arrays) == 1 else arrays
@@ -192,7 +157,7 @@ def _baselines(
             f"--baseline must be zeros, mean, median or an existing data file (.npy / .npz) with one "
             f"baseline per sample; {spec!r} is none of these (the file does not exist)."
         )
-    return read_model_inputs(Path(spec), model, **read)
+    return read_model_inputs(Path(spec), model, read)
 
 
 def _parse_target(text: str, output: str) -> Any:
@@ -248,17 +213,3 @@ def _unit(part: str) -> Any:
         raise TargetError(
             f"--target unit must be an int or 'predicted', received {part!r}."
         ) from None
-
-
-def _pair(text: str, flag: str) -> int | tuple[int, int]:
-    from rnnlens.attribution.options import OptionError
-
-    try:
-        values = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise OptionError(f"{flag} must be N or N,M (integers), received {text!r}.") from None
-    if len(values) == 1:
-        return values[0]
-    if len(values) == 2:
-        return values[0], values[1]
-    raise OptionError(f"{flag} must be N or N,M (steps, or steps,features), received {text!r}.")

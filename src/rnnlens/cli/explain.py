@@ -9,15 +9,17 @@ from typing import Any
 import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
+from rnnlens.cli._data import DATA_HELP, DataOptions, with_data_options
+from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_options
 
 MAX_RANGE = 1000  # samples one --samples range may list: each gets its own section in the page
 
 
+@with_method_options
+@with_data_options
 def explain(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
-    data: Path = typer.Argument(
-        ..., help="Inputs: .npy, .npz, a long .csv / .parquet table, or a token .txt file."
-    ),
+    data: Path = typer.Argument(..., help=DATA_HELP),
     out: Path = typer.Option(
         Path("rnnlens-report.html"), "--out", "-o", help="The HTML file to write."
     ),
@@ -34,12 +36,9 @@ def explain(
         "integrated_gradients",
         "--method",
         "-m",
-        help="Attribution method: integrated_gradients (ig), saliency, input_x_gradient (ixg), "
-        "occlusion, feature_ablation (ablation).",
+        help=METHOD_HELP,
     ),
-    steps: int = typer.Option(32, "--steps", help="Integrated gradients: quadrature points."),
     output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
-    vocab: Path | None = typer.Option(None, "--vocab", help="Vocabulary file: one token per line."),
     input_vocab: list[str] | None = typer.Option(
         None,
         "--input-vocab",
@@ -47,10 +46,6 @@ def explain(
         "source vocabulary when it differs from --vocab.",
     ),
     labels: Path | None = typer.Option(None, "--labels", help="Class names: one per line."),
-    id_column: str | None = typer.Option(
-        None, "--id-column", help="Long tables: sequence id column."
-    ),
-    time_column: str | None = typer.Option(None, "--time-column", help="Long tables: time column."),
     states: bool = typer.Option(True, "--states/--no-states", help="Show state and gate heatmaps."),
     attributions: bool = typer.Option(
         True, "--attribution/--no-attribution", help="Attribute the output to the inputs."
@@ -59,6 +54,8 @@ def explain(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    data_options: DataOptions = DataOptions(),
+    method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
     """Write one self-contained HTML report explaining MODEL on some samples of DATA."""
     with user_errors():
@@ -72,17 +69,9 @@ def explain(
         if attributions:
             from rnnlens.attribution.registry import method_info
 
-            if method_info(method).name == "integrated_gradients":
-                options["n_steps"] = steps
+            options = method_flags.options_for(method_info(method))
         keras_model = load_model(model, safe_mode=not unsafe)
-        dataset = load_data(
-            data,
-            keras_model,
-            id_column=id_column,
-            time_column=time_column,
-            vocab=vocab,
-            labels=labels,
-        )
+        dataset = load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
         path = render_report(
             keras_model,
             dataset,

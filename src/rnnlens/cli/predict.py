@@ -8,22 +8,15 @@ from typing import Any
 import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
-
-_DATA_HELP = (
-    "Inputs: .npy; .npz with `x` (or one array per model input name) and optional `feature_names`, "
-    "`labels`, `y`, `vocab`, `timestamps`; a long .csv/.parquet table (id, time, feature columns), "
-    "windowed to the model's length; or a .txt token file (one sequence per line, with --vocab)."
-)
+from rnnlens.cli._data import DATA_HELP, DataOptions, with_data_options
 
 
+@with_data_options(old_table_spellings=True)
 def predict(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
-    data: Path = typer.Argument(..., help=_DATA_HELP),
+    data: Path = typer.Argument(..., help=DATA_HELP),
     labels: Path | None = typer.Option(
         None, "--labels", help="Class names, one per line, in output-unit order."
-    ),
-    vocab: Path | None = typer.Option(
-        None, "--vocab", help="Vocabulary, one token per line; line number (from 0) = token id."
     ),
     threshold: str = typer.Option(
         "0.5",
@@ -41,24 +34,6 @@ def predict(
     ),
     out: Path | None = typer.Option(
         None, "-o", "--out", help="Write the table to .csv, .json or .parquet (atomically)."
-    ),
-    id_column: str | None = typer.Option(
-        None, "--id-column", help="Long tables: the sequence id column (default: the first column)."
-    ),
-    time_column: str | None = typer.Option(
-        None, "--time-column", help="Long tables: the time column (default: the second column)."
-    ),
-    features: str | None = typer.Option(
-        None, "--features", help="Long tables: comma-separated feature columns, in model order."
-    ),
-    window: int | None = typer.Option(
-        None, "--window", help="Long tables: steps per window (default: the model's input length)."
-    ),
-    stride: int = typer.Option(1, "--stride", help="Long tables: steps between window starts."),
-    padding: str | None = typer.Option(
-        None,
-        "--padding",
-        help="none | pre | post. Default: none for tables (short sequences are an error), pre for tokens.",
     ),
     scaler: str | None = typer.Option(
         None,
@@ -83,12 +58,13 @@ def predict(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    data_options: DataOptions = DataOptions(),
 ) -> None:
     """Decode MODEL's predictions on DATA: labels and probabilities, top-k classes, values in target
     units, or generated tokens; one row per sample (or per sample and step)."""
     with user_errors():
         from rnnlens.data import load_data
-        from rnnlens.decoding import decode
+        from rnnlens.decoding import GenerationOptions, decode
         from rnnlens.decoding.interpretation import SAVE_SUFFIXES
         from rnnlens.errors import DataError, OptionError, TargetError
         from rnnlens.loading import load_model
@@ -99,15 +75,7 @@ def predict(
                 f"--rows must be 0 or more (rows printed when no --out file is given), received {rows}."
             )
         keras_model = load_model(model, safe_mode=not unsafe)
-        read: dict[str, Any] = {
-            "id_column": id_column,
-            "time_column": time_column,
-            "feature_names": _split(features),
-            "window": window,
-            "stride": stride,
-            "padding": padding,
-            "vocab": vocab,
-        }
+        read: dict[str, Any] = data_options.load_kwargs()
         dataset = load_data(data, keras_model, labels=labels, **read)
         cut: Any = _threshold(threshold, TargetError)
         val = None
@@ -130,9 +98,9 @@ def predict(
             labels=dataset.labels if labels is not None else None,
             scaler=_scaler(scaler, DataError),
             target_offset=target_offset,
-            start_token=start_token,
-            end_token=end_token,
-            max_length=max_length,
+            generation=GenerationOptions(
+                start_token=start_token, end_token=end_token, max_length=max_length
+            ),
         )
         if out is not None:
             path = result.save(out)
@@ -144,12 +112,6 @@ def predict(
             )
             return
         _print(result, rows)
-
-
-def _split(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _output_key(text: str | None) -> int | str | None:

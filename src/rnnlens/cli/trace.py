@@ -8,17 +8,12 @@ from typing import Any
 import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
-from rnnlens.cli._data import (
-    DATA_HELP,
-    ID_COLUMN_OPTION,
-    TIME_COLUMN_OPTION,
-    VOCAB_OPTION,
-    read_model_inputs,
-)
+from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
 
 _OUTPUTS = (".npz", ".h5", ".hdf5", ".parquet", ".csv")
 
 
+@with_data_options
 def trace(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
     data: Path = typer.Argument(
@@ -46,12 +41,10 @@ def trace(
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Samples per chunk (default: from the memory budget)."
     ),
-    vocab: Path | None = VOCAB_OPTION,
-    id_column: str | None = ID_COLUMN_OPTION,
-    time_column: str | None = TIME_COLUMN_OPTION,
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    data_options: DataOptions = DataOptions(),
 ) -> None:
     """Trace every recurrent layer of MODEL on DATA and write the result to OUT."""
     with user_errors():
@@ -62,7 +55,7 @@ def trace(
         check_out(out, _OUTPUTS)
         suffix = out.suffix.lower()
         keras_model = load_model(model, safe_mode=not unsafe)
-        inputs = _read_inputs(data, keras_model, vocab, id_column, time_column)
+        inputs = _read_inputs(data, keras_model, data_options)
         options: dict[str, Any] = {
             "quantities": quantity or None,
             "batch_size": batch_size,
@@ -101,12 +94,11 @@ def _write_table(result: Any, out: Path, suffix: str) -> None:
             frame.to_csv(tmp, index=False)
 
 
-def _read_inputs(
-    path: Path, model: Any, vocab: Path | None, id_column: str | None, time_column: str | None
-) -> Any:
+def _read_inputs(path: Path, model: Any, options: DataOptions) -> Any:
     """DATA for the trace: a ``.npy`` stays memory-mapped (traced chunk by chunk, never read whole);
-    every other format goes through the shared reader."""
-    if path.suffix.lower() == ".npy" and path.is_file():
+    every other format, and a ``.npy`` given table-only flags (refused there), goes through the shared
+    reader."""
+    if path.suffix.lower() == ".npy" and path.is_file() and not options.table_only:
         import numpy as np
 
         from rnnlens.errors import DataError
@@ -117,4 +109,4 @@ def _read_inputs(
             raise DataError(
                 f"Could not read {path.name} as a NumPy array: {exc}. Save numeric arrays with np.save."
             ) from exc
-    return read_model_inputs(path, model, vocab=vocab, id_column=id_column, time_column=time_column)
+    return read_model_inputs(path, model, options)
