@@ -20,6 +20,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rnnlens.errors import BackendError as BackendError
 from rnnlens.errors import DataError as DataError
 from rnnlens.errors import MemoryBudgetError as MemoryBudgetError
 from rnnlens.errors import ModelLoadError as ModelLoadError
