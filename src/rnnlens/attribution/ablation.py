@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnlens.attribution.base import Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
-from rnnlens.attribution.options import OptionError
+from rnnlens.attribution.options import ABLATION_GROUPS, OptionError
 from rnnlens.attribution.perturbation import Coalitions, PerturbationAttribution
 
 if TYPE_CHECKING:
@@ -22,8 +22,6 @@ __all__ = [
     "ablation_regions",
     "regions_of",
 ]
-
-ABLATION_GROUPS = ("time", "feature", "cell")
 
 
 def ablation_groups(steps: int, features: int, groups: Any, *, tokens: bool = False) -> np.ndarray:

@@ -9,21 +9,14 @@ import numpy as np
 from rnnlens.attribution.base import Attribution, Results
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.gradients import path_gradients
-from rnnlens.attribution.options import check_choice, check_positive_int
+from rnnlens.attribution.options import (
+    INTEGRATION_METHODS,
+    MAX_N_STEPS,
+    check_choice,
+    check_positive_int,
+)
 
 __all__ = ["INTEGRATION_METHODS", "MAX_N_STEPS", "IntegratedGradients", "integration_rule"]
-
-# Gauss-Legendre nodes cost O(n^3) to compute (5,000 took 100 s) and every point is one model evaluation
-# per sample; smooth recurrent paths converge to float32 precision long before this.
-MAX_N_STEPS = 1000
-
-INTEGRATION_METHODS = (
-    "gausslegendre",
-    "riemann_left",
-    "riemann_right",
-    "riemann_middle",
-    "riemann_trapezoid",
-)
 
 
 def integration_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
