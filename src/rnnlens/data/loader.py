@@ -259,11 +259,18 @@ def _padding(padding: str | None, default: str) -> str:
     return value
 
 
+# The CLI spells the table options apart from the occlusion window (`predict --table-window`).
+_CLI_FLAGS = {"window": "--table-window", "stride": "--table-stride"}
+
+
 def _refuse_table_options(source: str, **options: Any) -> None:
     """Options that only shape long tables are an error for other files, not silently ignored."""
     given = [name for name, value in options.items() if value is not None]
     if given:
-        flags = ", ".join(f"`{name}` (CLI --{name.replace('_', '-')})" for name in given)
+        flags = ", ".join(
+            f"`{name}` (CLI {_CLI_FLAGS.get(name, '--' + name.replace('_', '-'))})"
+            for name in given
+        )
         raise OptionError(
             f"{flags} only appl{'ies' if len(given) == 1 else 'y'} to long tables (.csv / .parquet), "
             f"but {source} is not a table. Leave {'it' if len(given) == 1 else 'them'} out."
