@@ -185,8 +185,8 @@ def test_npz_without_arrays_or_with_scalar_metadata(tmp_path):
     [
         ({"id_column": "unit"}, "--id-column"),
         ({"time_column": "t"}, "--time-column"),
-        ({"window": 5}, "--window"),
-        ({"stride": 2}, "--stride"),
+        ({"window": 5}, "--table-window"),
+        ({"stride": 2}, "--table-stride"),
     ],
 )
 def test_table_options_are_refused_for_arrays_and_token_files(tmp_path, option, flag):
