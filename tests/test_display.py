@@ -81,7 +81,7 @@ def test_result_modules_do_not_import_the_report() -> None:
 def test_report_parts_come_from_adapters_not_class_names() -> None:
     source = "".join(
         (SRC / "report" / name).read_text(encoding="utf-8")
-        for name in ("collect.py", "fragment.py", "adapters.py", "html.py")
+        for name in ("collect.py", "fragment.py", "adapters.py", "parts.py", "html.py")
     )
     assert "type(result).__name__ ==" not in source and "__name__ == " not in source
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from rnnlens.report import sample_sections
+import rnnlens.report.sample_sections as sample_sections
 from rnnlens.report.data import Card, ReportData, SampleSection, SeriesPlot, StateGroup
 from rnnlens.report.sample_sections import section_parts
 

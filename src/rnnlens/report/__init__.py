@@ -15,7 +15,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from rnnlens.report import adapters as _adapters  # noqa: F401  (registers how results are displayed)
+import rnnlens.report.adapters as _adapters  # noqa: F401  (registers how results are displayed)
 from rnnlens.report.api import render_report
 from rnnlens.report.collect import collect_report
 from rnnlens.report.data import (

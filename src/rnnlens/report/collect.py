@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+import rnnlens.report.sample_sections as sample_sections
 from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
-from rnnlens.report import sample_sections
 from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.data import ReportData, SampleSection
 from rnnlens.report.options import (
@@ -322,16 +322,16 @@ class _Collector:
 
 
 def parts_for(result: Any) -> list[Any] | None:
-    """Deprecated: use :data:`rnnlens.report.adapters.result_parts` (adapters registered per class).
+    """Deprecated: use :data:`rnnlens.report.parts.result_parts` (adapters registered per class).
 
     Report parts that show ``result`` (for :func:`rnnlens.report.result_html`), or ``None``.
     """
     import warnings
 
-    from rnnlens.report.adapters import result_parts
+    from rnnlens.report.parts import result_parts
 
     warnings.warn(
-        "rnnlens.report.collect.parts_for is deprecated; use rnnlens.report.adapters.result_parts.",
+        "rnnlens.report.collect.parts_for is deprecated; use rnnlens.report.parts.result_parts.",
         DeprecationWarning,
         stacklevel=2,
     )

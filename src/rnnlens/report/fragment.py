@@ -57,14 +57,14 @@ def _parts(result: Any) -> list[Any]:
             parts.append(Card(title=sample.title, fields=sample.summary, warnings=sample.notes))
             parts.extend(_sample_parts(sample)[1:])
         return parts
-    from rnnlens.report.adapters import result_parts
+    from rnnlens.report.parts import result_parts
 
     found = result_parts(result)
     return list(found) if found is not None else [_generic_card(result)]
 
 
 def _sample_parts(sample: SampleSection) -> list[Any]:
-    from rnnlens.report import sample_sections
+    import rnnlens.report.sample_sections as sample_sections
 
     parts: list[Any] = [Card(title="", fields=sample.summary, warnings=sample.notes)]
     for kind in sample_sections.SAMPLE_SECTIONS:
@@ -162,7 +162,7 @@ def _heatmap(heat: Heatmap, max_cells: int) -> str:
 
 
 def _tokens(scores: TokenScores) -> str:
-    from rnnlens.report.html import token_cells
+    from rnnlens.report.tokens import token_cells
 
     spans = "".join(
         f'<span class="tok" style="{cell.style}" title="{escape(cell.tip)}">{escape(cell.token)}</span>'

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+import rnnlens.report.sample_sections as sample_sections
 from rnnlens._atomic import write_text_atomic
 from rnnlens.errors import OutputError, RnnlensError
-from rnnlens.report import sample_sections
 from rnnlens.report.data import Heatmap, ReportData, SeriesPlot, TokenScores
 from rnnlens.report.figures import heatmap_figure, series_figure, spec_json
+from rnnlens.report.tokens import token_cells
 
 if TYPE_CHECKING:
     import jinja2
@@ -27,34 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["render_html", "result_html", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
-
-
-@dataclass(frozen=True)
-class _TokenCell:
-    token: str
-    tip: str
-    style: str
-
-
-def token_cells(scores: TokenScores) -> list[_TokenCell]:
-    """Each token with its score as text and a background colour (red > 0, blue < 0, opacity = |score|)."""
-    finite = scores.scores[np.isfinite(scores.scores)]
-    bound = float(np.abs(finite).max()) if finite.size else 0.0
-    cells = []
-    for token, score in zip(scores.tokens, scores.scores, strict=True):
-        if not np.isfinite(score):
-            cells.append(_TokenCell(token, f"{scores.value_label}: n/a", "background: transparent"))
-            continue
-        alpha = abs(float(score)) / bound if bound > 0 else 0.0
-        rgb = "178, 24, 43" if score > 0 else "33, 102, 172"
-        cells.append(
-            _TokenCell(
-                token,
-                f"{scores.value_label}: {float(score):.4g}",
-                f"background: rgba({rgb}, {0.85 * alpha:.3f})",
-            )
-        )
-    return cells
 
 
 class _Figures:
