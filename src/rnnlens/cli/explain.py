@@ -61,9 +61,9 @@ def explain(
     with user_errors():
         from rnnlens.data import load_data
         from rnnlens.loading import load_model
-        from rnnlens.report.api import render_report
+        from rnnlens.report.api import REPORT_SUFFIXES, render_report
 
-        check_out(out, (".html",))
+        check_out(out, REPORT_SUFFIXES)
         chosen = parse_samples(samples)
         options: dict[str, Any] = {}
         if attributions:

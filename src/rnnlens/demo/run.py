@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from rnnlens._atomic import check_output_path
+from rnnlens.attribution.registry import DEFAULT_N_STEPS
 from rnnlens.demo.result import DemoResult
 from rnnlens.errors import OptionError, OutputError
+from rnnlens.report.api import REPORT_SUFFIXES
 
 __all__ = ["DEMO_CHOICES", "run_demo"]
 
@@ -22,7 +24,7 @@ def run_demo(
     *,
     samples: int | None = None,
     epochs: int | None = None,
-    n_steps: int = 64,
+    n_steps: int = DEFAULT_N_STEPS,
     progress: bool = False,
     say: Any = print,
 ) -> DemoResult:
@@ -69,7 +71,7 @@ def run_demo(
             f"{type(output).__name__} {output!r}."
         )
     # before minutes of training
-    check_output_path(output, (".html",), option="Argument `output` (-o)")
+    check_output_path(output, REPORT_SUFFIXES, option="Argument `output` (-o)")
     path = Path(output)
     if example == "turbofan":
         from rnnlens.demo.turbofan import run_turbofan_demo

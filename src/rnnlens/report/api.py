@@ -93,6 +93,10 @@ def render_report(
     return write_report(report, path)
 
 
+#: A report is one HTML page; any other suffix is a mistyped name (a browser would not open it).
+REPORT_SUFFIXES = (".html", ".htm")
+
+
 def _check_path(path: Any) -> None:
     """Fail before any work on a path that cannot be written (wrong type, missing folder, a directory)."""
     from rnnlens._atomic import check_output_path
@@ -102,4 +106,4 @@ def _check_path(path: Any) -> None:
             f"Argument `path` must be a file path (str or os.PathLike) for the .html report, received "
             f"{type(path).__name__} {path!r}."
         )
-    check_output_path(path, None, option="Argument `path`")
+    check_output_path(path, REPORT_SUFFIXES, option="Argument `path`")
