@@ -121,3 +121,35 @@ def test_input_name_drops_the_backend_suffix() -> None:
         name = "tokens:0"
 
     assert input_name(Named()) == "tokens"
+
+
+def _decoder_first_translator() -> keras.Model:
+    """The seed translator's graph with the decoder's input listed first."""
+    translator = small_translator()
+    encoder, decoder = translator.inputs
+    return keras.Model([decoder, encoder], translator.outputs)
+
+
+def test_the_decoder_is_found_by_its_role_not_its_position() -> None:
+    from rnnlens.model_inputs import decoder_input, output_vocab_input
+
+    model = _decoder_first_translator()
+    assert decoder_input(model).name == "decoder_tokens"
+    assert output_vocab_input(model) == "decoder_tokens"
+    assert decoder_input(small_forecaster()) is None
+    assert output_vocab_input(small_forecaster()) == input_names(small_forecaster())[-1]
+
+
+def test_greedy_generation_feeds_the_decoder_input_wherever_it_is_listed() -> None:
+    import rnnlens
+    from rnnlens.decoding import GenerationOptions
+
+    model = _decoder_first_translator()
+    source = np.random.default_rng(0).integers(1, 20, size=(2, 6))
+    options = GenerationOptions(start_token=1, max_length=4)
+    reordered = rnnlens.decode(model, {"encoder_tokens": source}, generate=True, generation=options)
+    reference = rnnlens.decode(
+        small_translator(), {"encoder_tokens": source}, generate=True, generation=options
+    )
+    assert reordered.meta["decoder_input"] == "decoder_tokens"
+    np.testing.assert_array_equal(reordered.predictions, reference.predictions)

@@ -26,10 +26,12 @@ from rnnlens import _keras, names
 
 __all__ = [
     "ModelInput",
+    "decoder_input",
     "describe_inputs",
     "first_layer",
     "input_name",
     "input_names",
+    "output_vocab_input",
     "walk_layers",
 ]
 
@@ -118,6 +120,18 @@ def describe_inputs(model: Any) -> tuple[ModelInput, ...]:
     described = _describe(model, inputs)
     _CACHE[model] = (key, described)
     return described
+
+
+def decoder_input(model: Any) -> ModelInput | None:
+    """The decoder's input of a sequence-to-sequence model (role ``"decoder"``), else None."""
+    found = [item for item in describe_inputs(model) if item.role == "decoder"]
+    return found[0] if len(found) == 1 else None
+
+
+def output_vocab_input(model: Any) -> str:
+    """The input whose vocabulary names the output tokens: the decoder's, else the last input's."""
+    decoder = decoder_input(model)
+    return decoder.name if decoder is not None else input_names(model)[-1]
 
 
 def walk_layers(model: Any) -> list[Any]:

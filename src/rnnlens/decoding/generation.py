@@ -24,6 +24,7 @@ from rnnlens.decoding.seq2seq import (
     resolve_token,
 )
 from rnnlens.errors import OptionError, ShapeError, TargetError, UnsupportedLayerError
+from rnnlens.model_inputs import decoder_input, describe_inputs, input_names
 
 __all__ = [
     "GenerationOptions",
@@ -224,7 +225,7 @@ def generate_from_encoder(
     ids = getattr(data, "sequence_ids", None)
     table, summary = generation_tables(generation, vocab=names, sequence_ids=ids)
     meta.update(
-        decoder_input=model.inputs[decoder].name.split(":")[0],
+        decoder_input=input_names(model)[decoder],
         start_token=start,
         end_token=end,
         max_length=int(generation.tokens.shape[1]),
@@ -244,10 +245,6 @@ def generate_from_encoder(
     )
 
 
-def _input_names(model: Any) -> list[str]:
-    return [t.name.split(":")[0] for t in model.inputs]
-
-
 def _given_names(inputs: Any, is_dataset: bool) -> Any:
     if is_dataset:
         return inputs.inputs
@@ -255,8 +252,9 @@ def _given_names(inputs: Any, is_dataset: bool) -> Any:
 
 
 def _decoder_index(model: Any, inputs: Any, is_dataset: bool) -> int | None:
-    """The decoder's token input: the one a Dataset (or dict) lacks, else the model's last input."""
-    names = _input_names(model)
+    """The decoder's token input: the one a Dataset (or dict) lacks, else the input whose role is
+    ``"decoder"`` (see :mod:`rnnlens.model_inputs`), else the model's last input."""
+    names = input_names(model)
     if len(names) < 2:
         return None
     given = _given_names(inputs, is_dataset)
@@ -264,11 +262,12 @@ def _decoder_index(model: Any, inputs: Any, is_dataset: bool) -> int | None:
         missing = [i for i, n in enumerate(names) if n not in given]
         if len(missing) == 1:
             return missing[0]
-    return len(names) - 1
+    decoder = decoder_input(model)
+    return decoder.index if decoder is not None else len(names) - 1
 
 
 def _missing_decoder(model: Any, inputs: Any, is_dataset: bool) -> bool:
-    names = _input_names(model)
+    names = input_names(model)
     if is_dataset:
         return not all(n in inputs.inputs for n in names) and len(inputs.inputs) == len(names) - 1
     if isinstance(inputs, Mapping):
@@ -280,9 +279,9 @@ def _missing_decoder(model: Any, inputs: Any, is_dataset: bool) -> bool:
 
 def _encoder_arrays(model: Any, inputs: Any, decoder: int, is_dataset: bool) -> list[np.ndarray]:
     """All model inputs but the decoder's, validated; a placeholder sits at the decoder's position."""
-    from rnnlens.validation import check_array, embedding_vocab_sizes
+    from rnnlens.validation import check_array
 
-    names = _input_names(model)
+    names = input_names(model)
     if is_dataset:
         given = dict(inputs.inputs)
     elif isinstance(inputs, Mapping):
@@ -297,7 +296,7 @@ def _encoder_arrays(model: Any, inputs: Any, decoder: int, is_dataset: bool) -> 
         given = dict(zip(others, values, strict=True))
     else:
         given = {names[0 if decoder != 0 else 1]: inputs}
-    vocab_sizes = embedding_vocab_sizes(model)
+    described = describe_inputs(model)
     arrays: list[np.ndarray] = []
     for i, tensor in enumerate(model.inputs):
         name = names[i]
@@ -308,14 +307,13 @@ def _encoder_arrays(model: Any, inputs: Any, decoder: int, is_dataset: bool) -> 
             raise ShapeError(
                 f"Greedy generation needs the encoder input {name!r}; it was not given."
             )
-        tokens = name in vocab_sizes or "int" in str(tensor.dtype)
         arrays.append(
             check_array(
                 given[name],
                 tensor.shape,
                 name=name,
-                integer=tokens,
-                vocab_size=vocab_sizes.get(name),
+                integer=described[i].tokens,
+                vocab_size=described[i].vocab_size,
             )
         )
     return arrays

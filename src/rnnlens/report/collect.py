@@ -17,6 +17,7 @@ import numpy as np
 
 import rnnlens.report.sample_sections as sample_sections
 from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
+from rnnlens.model_inputs import output_vocab_input
 from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.data import ReportData, SampleSection
 from rnnlens.report.options import (
@@ -267,7 +268,7 @@ class _Collector:
                 subset,
                 output=out.index,
                 labels=labels,
-                vocab=vocab_for(vocab, model.inputs[-1].name),
+                vocab=vocab_for(vocab, output_vocab_input(model)),
                 generate=False,
                 **self.options.decode_options,
             ),

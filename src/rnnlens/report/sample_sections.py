@@ -101,7 +101,9 @@ def _is_alignment(context: SampleContext, result: Any) -> bool:
     if spec.pattern != "encoder-decoder":
         return False
     per_step_tokens = result.tokens and "output_time" in result.axes
-    return bool(per_step_tokens and result.input_name != spec.inputs[-1].name)
+    decoders = [item.name for item in spec.inputs if item.role == "decoder"]
+    decoder = decoders[0] if len(decoders) == 1 else spec.inputs[-1].name
+    return bool(per_step_tokens and result.input_name != decoder)
 
 
 def attribution_section(context: SampleContext) -> tuple[Any, ...]:
