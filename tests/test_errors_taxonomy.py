@@ -89,3 +89,78 @@ def test_unsupported_backend_is_a_backend_error(monkeypatch):
         backends.current()
     # Raised as UnsupportedLayerError before BackendError existed: old handlers still catch it.
     assert isinstance(caught.value, UnsupportedLayerError)
+
+
+# A bad option value is an OptionError wherever it is read (CLI text, API keyword); an index that does not
+# exist in the data stays a TargetError. These were TargetError / DataError before #11.
+
+
+@pytest.mark.parametrize("text", ["a", "3-1", "1-", "0-1000000000000"])
+def test_unreadable_samples_option_is_an_option_error(text):
+    from rnnlens.cli.explain import parse_samples
+
+    with pytest.raises(OptionError, match="--samples"):
+        parse_samples(text)
+
+
+def test_input_vocab_that_is_not_name_equals_file_is_an_option_error(forecaster):
+    from types import SimpleNamespace
+
+    from rnnlens.cli.explain import _vocabularies
+
+    for pair in ("tokens", "nope=x.txt"):
+        with pytest.raises(OptionError, match="--input-vocab expects NAME=FILE"):
+            _vocabularies([pair], SimpleNamespace(vocab=None), forecaster)
+
+
+def test_unparsable_cli_threshold_and_scaler_are_option_errors(tmp_path):
+    from rnnlens.cli.predict import _scaler, _threshold
+
+    with pytest.raises(OptionError, match="--threshold must be a number"):
+        _threshold("abc", OptionError)
+    with pytest.raises(OptionError, match="--scaler must be `MEAN,STD`"):
+        _scaler("abc")
+    # A scaler *file* that is missing is bad data, like a missing vocabulary file.
+    with pytest.raises(DataError, match="does not exist"):
+        _scaler(str(tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize("value", ["abc", 42, [1, 2]])
+def test_names_of_the_wrong_type_are_an_option_error(value):
+    from rnnlens.decoding.options import check_names
+
+    with pytest.raises(OptionError, match="`labels` must"):
+        check_names(value, "labels")
+
+
+@pytest.mark.parametrize("value", ["abc", None, True, 1.5, [0.2, "x"]])
+def test_bad_threshold_is_an_option_error(value):
+    from rnnlens.decoding.options import check_threshold
+
+    with pytest.raises(OptionError, match="`threshold` must be a number in"):
+        check_threshold(value)
+
+
+def test_target_offset_of_the_wrong_type_is_an_option_error_beyond_the_data_a_target_error():
+    from rnnlens.decoding.options import check_target_offset
+
+    with pytest.raises(OptionError, match="`target_offset` must be an integer"):
+        check_target_offset("1", 10)
+    with pytest.raises(TargetError, match="the sequence has 10 steps"):
+        check_target_offset(11, 10)
+
+
+def test_empty_or_non_integer_samples_are_option_errors_a_missing_sample_a_target_error():
+    from rnnlens.report.collect import select_samples
+
+    with pytest.raises(OptionError, match="`samples` is empty"):
+        select_samples(10, [], 3)
+    with pytest.raises(OptionError, match="must hold sample indices"):
+        select_samples(10, ["1"], 3)  # type: ignore[list-item]
+    with pytest.raises(TargetError, match="out of range"):
+        select_samples(10, [10], 3)
+
+
+def test_option_and_target_errors_are_still_value_errors():
+    """Callers that caught the old TargetError / DataError by ``except ValueError`` keep working."""
+    assert issubclass(OptionError, ValueError) and issubclass(TargetError, ValueError)

@@ -30,7 +30,10 @@ class                     the mistake                              example
 
 Rules of thumb: a *count or size option* set to 0 (``max_samples=0``, ``batch_size=0``) is an
 ``OptionError``; *data* holding 0 samples is a ``ShapeError``; an index into the data or the output
-(a sample, a time step, a unit) that does not exist is a ``TargetError``. Every class but ``BackendError``,
+(a sample, a time step, a unit) that does not exist is a ``TargetError``. An option whose *text or type*
+cannot be read as what it expects (``--samples a-b``, ``--input-vocab`` without ``NAME=FILE``,
+``labels="abc"``) is an ``OptionError``; a file it names that is missing or unreadable is a ``DataError``
+(model files: ``ModelLoadError``). Every class but ``BackendError``,
 ``UnsupportedLayerError``, ``ModelLoadError`` and ``MemoryBudgetError`` is also a ``ValueError``
 (``OutputError`` an ``OSError``), so callers that catch the builtin classes keep working.
 """

@@ -29,12 +29,12 @@ def test_counts_must_be_positive_integers(forecaster, levels, name, value):
 
 @pytest.mark.parametrize("value", ["abc", 42, [1, 2, 3, 4], ("a", 2, "c", "d"), object()])
 def test_labels_must_be_a_list_of_strings(softmax_classifier, series, value):
-    with pytest.raises(TargetError, match="`labels` must (be a list of|hold) strings"):
+    with pytest.raises(OptionError, match="`labels` must (be a list of|hold) strings"):
         decode(softmax_classifier, series, labels=value)
 
 
 def test_a_plain_string_as_vocab_is_refused(translator, source_tokens):
-    with pytest.raises(TargetError, match="`vocab` must be a list of strings.*Wrap a single name"):
+    with pytest.raises(OptionError, match="`vocab` must be a list of strings.*Wrap a single name"):
         decode(translator, [source_tokens], vocab="<start>", start_token=START)
 
 
@@ -46,7 +46,7 @@ def test_labels_as_a_numpy_array_of_strings_are_accepted(softmax_classifier, ser
 @pytest.mark.parametrize("value", [-1.0, 2.0, math.nan, math.inf, "abc", None, True, [0.2, "x"]])
 def test_thresholds_outside_0_1_are_refused(sentiment, value):
     x = random_tokens(2, 20, 50)
-    with pytest.raises(TargetError, match="`threshold` must be a number in \\[0, 1\\]"):
+    with pytest.raises(OptionError, match="`threshold` must be a number in \\[0, 1\\]"):
         decode(sentiment, x, threshold=value)
 
 
@@ -107,7 +107,7 @@ def test_target_offset_beyond_the_sequence_is_refused(forecaster, levels, offset
 
 @pytest.mark.parametrize("offset", [None, "a", 1.5, True])
 def test_target_offset_must_be_an_integer(forecaster, levels, offset):
-    with pytest.raises(TargetError, match="`target_offset` must be an integer"):
+    with pytest.raises(OptionError, match="`target_offset` must be an integer"):
         decode(forecaster, levels, target_offset=offset)
 
 
@@ -142,10 +142,10 @@ def test_a_bool_is_not_an_output_index(forecaster, levels):
     [
         (
             {"target_names": "abc"},
-            TargetError,
+            OptionError,
             "`target_names` must be a list of strings, one per target",
         ),
-        ({"target_names": 42}, TargetError, "`target_names` must be a list of strings"),
+        ({"target_names": 42}, OptionError, "`target_names` must be a list of strings"),
         ({"target_index": 0}, OptionError, "no `scaler` was given"),
         (
             {"target_index": "a", "scaler": (0.0, 1.0)},

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from rnnlens.cli.app import app
 from rnnlens.cli.explain import parse_samples
-from rnnlens.errors import TargetError
+from rnnlens.errors import OptionError
 from tests.helpers import random_series, random_tokens, small_forecaster, small_sentiment
 from tests.report.page_parser import PageStructure
 
@@ -121,7 +121,7 @@ def test_parse_samples() -> None:
     assert parse_samples("") is None
     assert parse_samples("0, 3,10-12,-1") == [0, 3, 10, 11, 12, -1]
     for bad in ("a", "3-1", "1-"):
-        with pytest.raises(TargetError, match="--samples must list indices"):
+        with pytest.raises(OptionError, match="--samples must list indices"):
             parse_samples(bad)
 
 
@@ -156,7 +156,7 @@ def test_explain_in_a_real_subprocess(files: dict[str, Path]) -> None:
 
 def test_parse_samples_refuses_a_range_too_long_to_report() -> None:
     assert len(parse_samples("0-999") or []) == 1000
-    with pytest.raises(TargetError, match="lists 1000000000001 samples"):
+    with pytest.raises(OptionError, match="lists 1000000000001 samples"):
         parse_samples("0-1000000000000")  # would have built a list of 10^12 indices
 
 

@@ -96,7 +96,7 @@ def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
     if not pairs:
         return None
     from rnnlens.data import read_vocab
-    from rnnlens.errors import DataError
+    from rnnlens.errors import OptionError
     from rnnlens.validation import embedding_vocab_sizes
 
     sizes = embedding_vocab_sizes(model)
@@ -105,7 +105,7 @@ def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
     for pair in pairs:
         name, sep, file = pair.partition("=")
         if not sep or name not in names:
-            raise DataError(
+            raise OptionError(
                 f"Option --input-vocab expects NAME=FILE with NAME one of the model inputs {names}, "
                 f"received {pair!r}."
             )
@@ -117,10 +117,10 @@ def parse_samples(text: str) -> list[int] | None:
     """``"0,3,10-12"`` -> ``[0, 3, 10, 11, 12]``; empty -> None (the first N samples).
 
     Raises:
-        TargetError: a part that is not an index or an ``a-b`` range, or a range of more than
-            ``MAX_RANGE`` samples.
+        OptionError: a part that is not an index or an ``a-b`` range, or a range of more than
+            ``MAX_RANGE`` samples (an index beyond the data is a ``TargetError``, raised later).
     """
-    from rnnlens.errors import TargetError
+    from rnnlens.errors import OptionError
 
     text = text.strip()
     if not text:
@@ -134,11 +134,11 @@ def parse_samples(text: str) -> list[int] | None:
         except ValueError:
             start, stop = 0, -1
         if stop < start:
-            raise TargetError(
+            raise OptionError(
                 f"--samples must list indices and ranges like 0,3,10-12; could not read {item!r}."
             )
         if stop - start + 1 > MAX_RANGE:
-            raise TargetError(
+            raise OptionError(
                 f"--samples range {item!r} lists {stop - start + 1} samples; a report explains a few "
                 f"(at most {MAX_RANGE} per range). List the samples you want to read."
             )

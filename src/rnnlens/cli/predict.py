@@ -66,7 +66,7 @@ def predict(
         from rnnlens.data import load_data
         from rnnlens.decoding import GenerationOptions, decode
         from rnnlens.decoding.interpretation import SAVE_SUFFIXES
-        from rnnlens.errors import DataError, OptionError, TargetError
+        from rnnlens.errors import DataError, OptionError
         from rnnlens.loading import load_model
 
         check_out(out, SAVE_SUFFIXES)
@@ -77,7 +77,7 @@ def predict(
         keras_model = load_model(model, safe_mode=not unsafe)
         read: dict[str, Any] = data_options.load_kwargs()
         dataset = load_data(data, keras_model, labels=labels, **read)
-        cut: Any = _threshold(threshold, TargetError)
+        cut: Any = _threshold(threshold, OptionError)
         val = None
         if validation is not None:
             val_data = load_data(validation, keras_model, **read)
@@ -96,7 +96,7 @@ def predict(
             top_k=top_k,
             # Given explicitly, so a --labels file for a regression output is refused, not ignored.
             labels=dataset.labels if labels is not None else None,
-            scaler=_scaler(scaler, DataError),
+            scaler=_scaler(scaler),
             target_offset=target_offset,
             generation=GenerationOptions(
                 start_token=start_token, end_token=end_token, max_length=max_length
@@ -131,7 +131,11 @@ def _threshold(text: str, error: type[Exception]) -> Any:
         ) from None
 
 
-def _scaler(text: str | None, error: type[Exception]) -> Any:
+def _scaler(text: str | None) -> Any:
+    """``MEAN,STD`` or a .json file; a file that is missing or not JSON is bad data (``DataError``),
+    text that is neither is a bad option value (``OptionError``)."""
+    from rnnlens.errors import DataError, OptionError
+
     if text is None:
         return None
     if text.lower().endswith(".json"):
@@ -139,16 +143,16 @@ def _scaler(text: str | None, error: type[Exception]) -> Any:
 
         file = Path(text)
         if not file.is_file():
-            raise error(f"--scaler file {text!r} does not exist.")
+            raise DataError(f"--scaler file {text!r} does not exist.")
         try:
             return json.loads(file.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise error(f"--scaler file {file.name} is not valid JSON: {exc}") from exc
+            raise DataError(f"--scaler file {file.name} is not valid JSON: {exc}") from exc
     parts = text.split(",")
     try:
         mean, std = (float(p) for p in parts)
     except ValueError:
-        raise error(
+        raise OptionError(
             f"--scaler must be `MEAN,STD` (two numbers) or a .json file, received {text!r}."
         ) from None
     return (mean, std)

@@ -39,7 +39,8 @@ def check_names(value: Any, name: str, *, one_per: str = "class") -> tuple[str, 
     read as one name per letter).
 
     Raises:
-        TargetError: a string, a number, or a sequence holding something other than strings.
+        OptionError: a string, a number, or a sequence holding something other than strings (a
+            list of the wrong *length* is a ``TargetError``, raised where the output is known).
     """
     if value is None:
         return None
@@ -47,14 +48,14 @@ def check_names(value: Any, name: str, *, one_per: str = "class") -> tuple[str, 
         hint = (
             f" Wrap a single name in a list: [{_short(value)}]." if isinstance(value, str) else ""
         )
-        raise TargetError(
+        raise OptionError(
             f"Argument `{name}` must be a list of strings, one per {one_per}, received "
             f"{type(value).__name__} {_short(value)}.{hint}"
         )
     items = value.reshape(-1).tolist() if isinstance(value, np.ndarray) else list(value)
     wrong = next((item for item in items if not isinstance(item, str)), None)
     if wrong is not None:
-        raise TargetError(
+        raise OptionError(
             f"Argument `{name}` must hold strings, one per {one_per}; found {type(wrong).__name__} "
             f"{_short(wrong)}. Convert the names with [str(n) for n in names] if that is what you mean."
         )
@@ -65,11 +66,11 @@ def check_threshold(threshold: Any) -> None:
     """A number in [0, 1], a sequence of such numbers, or one of :data:`THRESHOLD_METHODS`.
 
     Raises:
-        TargetError: any other value (NaN, out of range, a bool, an unknown method name, None).
+        OptionError: any other value (NaN, out of range, a bool, an unknown method name, None).
     """
     if isinstance(threshold, str):
         if threshold not in THRESHOLD_METHODS:
-            raise TargetError(
+            raise OptionError(
                 f"Argument `threshold` must be a number in [0, 1] or one of {THRESHOLD_METHODS}, "
                 f"received {threshold!r}."
             )
@@ -82,7 +83,7 @@ def check_threshold(threshold: Any) -> None:
         isinstance(v, bool | np.bool_) or not isinstance(v, Real) or not 0 <= float(v) <= 1
         for v in items
     ):
-        raise TargetError(
+        raise OptionError(
             f"Argument `threshold` must be a number in [0, 1], one per sigmoid unit, or one of "
             f"{THRESHOLD_METHODS}; received {_short(threshold)}."
         )
@@ -93,10 +94,11 @@ def check_target_offset(offset: Any, steps: int | None) -> int:
     length of the window (``steps`` None: any integer).
 
     Raises:
-        TargetError: not an integer, or beyond the sequence.
+        OptionError: not an integer.
+        TargetError: beyond the sequence (the step estimated does not exist).
     """
     if isinstance(offset, bool) or not isinstance(offset, int | np.integer):
-        raise TargetError(
+        raise OptionError(
             f"Argument `target_offset` must be an integer (steps between an output step and the step "
             f"it estimates), received {offset!r} of type {type(offset).__name__}."
         )
