@@ -133,9 +133,9 @@ def test_select_samples_checks_indices() -> None:
         select_samples(10, [1, -9], 3)
     with pytest.raises(TargetError, match="`max_samples` must be an integer >= 1, received 0"):
         select_samples(10, None, 0)
-    with pytest.raises(TargetError, match="received '1'"):
+    with pytest.raises(OptionError, match="received '1'"):
         select_samples(10, ["1"], 3)  # type: ignore[list-item]
-    with pytest.raises(TargetError, match="empty"):
+    with pytest.raises(OptionError, match="empty"):
         select_samples(10, [], 3)
 
 

@@ -38,15 +38,18 @@ def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: i
     """The data indices to report: ``samples`` as given (checked), else the first ``max_samples``.
 
     Raises:
+        OptionError: ``samples`` empty or holding a non-integer.
         TargetError: an index out of range, a repeated index, or ``max_samples < 1``.
     """
+    from rnnlens.errors import OptionError
+
     check_max_samples(max_samples)
     if samples is None:
         return list(range(min(n_samples, int(max_samples))))
     chosen = []
     for value in samples:
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TargetError(
+            raise OptionError(
                 f"Argument `samples` must hold sample indices (integers), received {value!r}."
             )
         index = int(value)
@@ -62,7 +65,7 @@ def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: i
             )
         chosen.append(index)
     if not chosen:
-        raise TargetError("Argument `samples` is empty; list at least one sample index.")
+        raise OptionError("Argument `samples` is empty; list at least one sample index.")
     return chosen
 
 
