@@ -3,7 +3,8 @@
 Not part of the installed package. Examples may use ``np``, ``keras``, ``rnnlens`` and a tiny untrained
 model: ``model`` maps ``x`` ``(4, 6, 2)`` through an ``LSTM(3)`` named ``"lstm"`` with constant weights, so
 outputs are the same on every machine. It is built once per session, so repeated ``rnnlens.trace(model, x)``
-calls reuse one compiled function.
+calls reuse one compiled function. ``folder`` is a temporary folder (a ``pathlib.Path``) for examples that
+write or read files, shared by the session (use a file name of your own).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def _tiny_model() -> Any:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _doctest_names(doctest_namespace: dict[str, Any]) -> None:
+def _doctest_names(
+    doctest_namespace: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     import keras
     import numpy as np
 
@@ -54,4 +57,5 @@ def _doctest_names(doctest_namespace: dict[str, Any]) -> None:
         rnnlens=rnnlens,
         model=_tiny_model(),
         x=np.linspace(-1.0, 1.0, 4 * 6 * 2, dtype="float32").reshape(4, 6, 2),
+        folder=tmp_path_factory.mktemp("doctest"),
     )

@@ -43,7 +43,9 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
             mode, or names a custom layer that is not registered.
 
     Example:
-        >>> model = load_model("forecaster.keras")  # doctest: +SKIP
+        >>> model.save(folder / "tiny.keras")
+        >>> load_model(folder / "tiny.keras").name
+        'tiny'
     """
     file = Path(path)
     suffix = _check_path(file)

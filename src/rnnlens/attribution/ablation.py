@@ -98,7 +98,9 @@ class FeatureAblation(PerturbationAttribution):
     group once, never its drop times its cell count.
 
     Example:
-        >>> FeatureAblation(model).attribute(x, target=(9, 0), groups="time").by_time()  # doctest: +SKIP
+        >>> result = FeatureAblation(model).attribute(x, target=(5, 0), groups="time")
+        >>> result.by_time().shape  # (samples, time): one drop per time step
+        (4, 6)
     """
 
     name = "feature_ablation"

@@ -58,8 +58,11 @@ def attribute(
             or target. ModelLoadError: the model file cannot be loaded.
 
     Example:
-        >>> result = rnnlens.attribute(model, x, method="ig", target=(9, 0), n_steps=64)  # doctest: +SKIP
-        >>> result.top_k(5)  # doctest: +SKIP
+        >>> result = rnnlens.attribute(model, x, method="ig", target=(5, 0), n_steps=64)
+        >>> result.top_k(2)[["sample", "time", "feature"]]
+           sample  time  feature
+        0       3     5        1
+        1       3     5        0
     """
     info = method_info(method)
     cls = info.load()

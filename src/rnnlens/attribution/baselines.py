@@ -26,7 +26,10 @@ class Baseline:
     """A named baseline. Build one with the class methods; plain arrays and scalars also work.
 
     Example:
-        >>> IntegratedGradients(model).attribute(x, baselines=Baseline.mean(x_train))  # doctest: +SKIP
+        >>> x_train = x  # the data the model was trained on
+        >>> result = rnnlens.attribute(model, x, target=(5, 0), baselines=Baseline.mean(x_train))
+        >>> result.values.shape
+        (4, 6, 2)
     """
 
     kind: str

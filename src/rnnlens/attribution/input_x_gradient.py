@@ -18,8 +18,8 @@ class InputXGradient(Attribution):
     """``x * dF/dx``; for token inputs ``embedding * gradient`` summed over the embedding axis.
 
     Example:
-        >>> InputXGradient(model).attribute(tokens).values.shape  # doctest: +SKIP
-        (4, 20)
+        >>> InputXGradient(model).attribute(x, target=(5, 0)).values.shape  # (samples, time, features)
+        (4, 6, 2)
     """
 
     name = "input_x_gradient"

@@ -56,9 +56,9 @@ class IntegratedGradients(Attribution):
     reports as ``completeness_gap`` (and ``relative_gap``).
 
     Example:
-        >>> ig = IntegratedGradients(model)  # doctest: +SKIP
-        >>> result = ig.attribute(x, target=(9, 0), n_steps=64)  # doctest: +SKIP
-        >>> result.relative_gap.max() < 0.01  # doctest: +SKIP
+        >>> ig = IntegratedGradients(model)
+        >>> result = ig.attribute(x, target=(5, 0), n_steps=64)
+        >>> bool(result.relative_gap.max() < 0.01)
         True
     """
 

@@ -132,7 +132,9 @@ class Occlusion(PerturbationAttribution):
     with integrated gradients, instead of a share of the windows that reach back before ``t``.
 
     Example:
-        >>> Occlusion(model).attribute(x, target=(9, 0), window=(2, 1)).by_time()  # doctest: +SKIP
+        >>> result = Occlusion(model).attribute(x, target=(5, 0), window=(2, 1))
+        >>> result.by_time().shape  # (samples, time)
+        (4, 6)
     """
 
     name = "occlusion"

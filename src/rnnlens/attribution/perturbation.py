@@ -63,13 +63,15 @@ class PerturbationAttribution(Attribution):
     :meth:`_perturb` with its options.
 
     Example:
-        >>> class EachStep(PerturbationAttribution):  # doctest: +SKIP
+        >>> class EachStep(PerturbationAttribution):
         ...     name = "each_step"
         ...     def coalitions(self, slot, x, options):
         ...         steps, width = x.shape[1], 1 if slot.tokens else x.shape[2]
         ...         return Coalitions(np.eye(steps, dtype=bool)[:, :, None].repeat(width, axis=2))
         ...     def attribute(self, inputs, target=None, baselines=None):
         ...         return self._perturb(inputs, target, baselines, {})
+        >>> EachStep(model).attribute(x, target=(5, 0)).values.shape
+        (4, 6, 2)
     """
 
     def coalitions(self, slot: Slot, x: np.ndarray, options: Mapping[str, Any]) -> Coalitions:

@@ -98,8 +98,9 @@ def prepare_problem(
         TargetError: a bad target. OptionError: a bad batch size or memory budget.
 
     Example:
-        >>> problem = prepare_problem(model, x, target=(9, 0))  # doctest: +SKIP
-        >>> problem.n_rows, problem.target.description  # doctest: +SKIP
+        >>> problem = prepare_problem(model, x, target=(5, 0))
+        >>> problem.n_rows, problem.target.description
+        (4, "output 'head', step 5, unit 0")
     """
     model = ensure_model(model)
     engine = Engine.for_model(model)

@@ -221,7 +221,11 @@ class AttributionResult:
             OptionError: ``k`` is not an integer ``>= 0``. ShapeError: ``sample`` is out of range.
 
         Example:
-            >>> result.top_k(3, sample=0)  # doctest: +SKIP
+            >>> result = rnnlens.attribute(model, x, target=(5, 0))
+            >>> result.top_k(2, sample=0)[["time", "feature"]]
+               time  feature
+            0     5        0
+            1     4        0
         """
         k = check_positive_int(k, "k", minimum=0)
         frame = self.to_dataframe()

@@ -18,7 +18,9 @@ class Saliency(Attribution):
     """Gradient of the target at the input; absolute values by default, as in Captum.
 
     Example:
-        >>> Saliency(model).attribute(x, target=(9, 0)).by_time()  # doctest: +SKIP
+        >>> by_time = Saliency(model).attribute(x, target=(5, 0)).by_time()
+        >>> by_time.shape, bool((by_time >= 0).all())  # (samples, time), absolute values
+        ((4, 6), True)
     """
 
     name = "saliency"

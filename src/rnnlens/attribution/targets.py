@@ -97,7 +97,8 @@ def resolve_target(
         TargetError: the target does not fit the output (index out of range, missing time step, ...).
 
     Example:
-        >>> resolve_target((3, 0), outputs, ["forecast"]).description  # doctest: +SKIP
+        >>> outputs = [np.zeros((2, 10, 1))]  # one output: (samples, time, units)
+        >>> resolve_target((3, 0), outputs, ["forecast"]).description
         "output 'forecast', step 3, unit 0"
     """
     spec = _as_target(target)

@@ -71,8 +71,11 @@ def value_and_grad(
         (PyTorch); it is retraced only for new input shapes.
 
     Example:
-        >>> run = value_and_grad(lambda call, xs, ex: ops.sum(call(xs[0]), axis=-1), model)  # doctest: +SKIP
-        >>> values, (grad,) = run([x], [])  # doctest: +SKIP
+        >>> ops = keras.ops
+        >>> run = value_and_grad(lambda call, xs, ex: ops.sum(call(xs[0]), axis=(1, 2)), model)
+        >>> values, (grad,) = run([x], [])
+        >>> values.shape, grad.shape  # (rows,) and one gradient per input, shaped like it
+        ((4,), (4, 6, 2))
     """
     return current().value_and_grad(fn, model)  # type: ignore[no-any-return]
 

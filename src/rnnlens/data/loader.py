@@ -86,9 +86,11 @@ def load_data(
             0 samples or 0 time steps (with or without a model).
 
     Example:
-        >>> data = load_data("sensors.csv", model, id_column="unit", time_column="cycle")  # doctest: +SKIP
-        >>> data.inputs["series"].shape, data.feature_names  # doctest: +SKIP
-        ((120, 10, 3), ('temp', 'pressure', 'rpm'))
+        >>> rows = [f"{unit},{cycle},{cycle / 10},{unit}" for unit in (1, 2) for cycle in range(8)]
+        >>> _ = (folder / "sensors.csv").write_text("\\n".join(["unit,cycle,temp,rpm", *rows]))
+        >>> data = load_data(folder / "sensors.csv", model, id_column="unit", time_column="cycle")
+        >>> data.inputs["x"].shape, data.feature_names  # 3 windows of 6 steps per unit
+        ((6, 6, 2), ('temp', 'rpm'))
     """
     if not isinstance(path, str | os.PathLike):
         raise DataError(

@@ -49,8 +49,9 @@ def read_vocab(path: str | os.PathLike[str], *, vocab_size: int | None = None) -
             after the first is empty, or the vocabulary is larger than ``vocab_size``.
 
     Example:
-        >>> read_vocab("vocab.txt")  # doctest: +SKIP
-        ('', '[UNK]', 'the', 'movie', ...)
+        >>> _ = (folder / "vocab.txt").write_text("\\n[UNK]\\nthe\\nmovie\\n", encoding="utf-8")
+        >>> read_vocab(folder / "vocab.txt")
+        ('', '[UNK]', 'the', 'movie')
     """
     text = read_text(path, "Vocabulary file")
     lines = text.split("\n")

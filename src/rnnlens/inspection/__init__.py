@@ -38,8 +38,9 @@ def inspect_model(model_or_path: Any, *, safe_mode: bool = True) -> ModelSpec:
         UnsupportedLayerError: the model is not built (it has no symbolic inputs).
 
     Example:
-        >>> spec = inspect_model(model)  # doctest: +SKIP
-        >>> print(spec.explain())  # doctest: +SKIP
+        >>> spec = inspect_model(model)
+        >>> [layer.name for layer in spec.recurrent_layers], spec.outputs[0].name
+        (['lstm'], 'head')
     """
     from rnnlens.inspection.build import build_spec
     from rnnlens.loading import ensure_model

@@ -64,8 +64,9 @@ def trace(
         MemoryBudgetError: the trace would exceed ``memory_budget_mb``.
 
     Example:
-        >>> result = rnnlens.trace(model, x)  # doctest: +SKIP
-        >>> result["lstm"].gates["forget_gate"]  # (batch, time, unit)  # doctest: +SKIP
+        >>> result = rnnlens.trace(model, x)
+        >>> result["lstm"].gates["forget_gate"].shape  # (batch, time, unit)
+        (4, 6, 3)
     """
     check_batch_size(batch_size)
     check_memory_budget(memory_budget_mb)
@@ -128,7 +129,11 @@ def trace_to_file(
         As :func:`trace`; DataError for a path that does not end in ``.h5``.
 
     Example:
-        >>> rnnlens.trace_to_file(model, np.load("x.npy", mmap_mode="r"), "trace.h5")  # doctest: +SKIP
+        >>> np.save(folder / "x.npy", x)
+        >>> inputs = np.load(folder / "x.npy", mmap_mode="r")  # read chunk by chunk, never whole
+        >>> path = rnnlens.trace_to_file(model, inputs, folder / "trace.h5")
+        >>> rnnlens.Trace.load(path)["lstm"].gates["forget_gate"].shape
+        (4, 6, 3)
     """
     check_batch_size(batch_size)
     check_memory_budget(memory_budget_mb)

@@ -160,9 +160,9 @@ class Trace:
     """The traces of a model's recurrent layers; index it by layer key.
 
     Example:
-        >>> result = rnnlens.trace(model, x)  # doctest: +SKIP
-        >>> result["lstm"].gates["forget_gate"].shape  # doctest: +SKIP
-        (4, 10, 8)
+        >>> result = rnnlens.trace(model, x)
+        >>> result["lstm"].gates["forget_gate"].shape  # (batch, time, unit)
+        (4, 6, 3)
     """
 
     model: str
