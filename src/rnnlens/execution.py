@@ -12,7 +12,8 @@ three decisions, made here and nowhere else:
   implements the same one-method protocol and is installed with :func:`using_executor`.
 
 Compiled functions are cached per model by :func:`cached`, in a ``weakref.WeakKeyDictionary``: nothing is
-written onto the user's model, and an entry goes away with its model.
+written onto the user's model, and an entry goes away with its model. Cached values reach their model
+through :func:`weak_model`, so that they do not keep it alive.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "rows_per_chunk",
     "run_chunks",
     "using_executor",
+    "weak_model",
 ]
 
 DEFAULT_MEMORY_BUDGET_MB = 512
@@ -299,3 +301,38 @@ def cached(model: Any, key: Hashable, build: Callable[[], T]) -> T:
     if key not in per_model:
         per_model[key] = build()
     return per_model[key]  # type: ignore[no-any-return]
+
+
+def weak_model(model: T) -> Callable[[], T]:
+    """A getter for ``model`` that does not keep it alive: what cached engines and compiled functions hold.
+
+    A value cached for a model (see :func:`cached`) that referred to the model strongly would keep its own
+    key alive, and the model would never be freed. Objects that cannot be weakly referenced are held
+    strongly (they cannot be cache keys either).
+
+    Raises:
+        RuntimeError: (when the getter is called) the model was garbage-collected.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        >>> weak_model(model)() is model
+        True
+    """
+    try:
+        reference = weakref.ref(model)
+    except (
+        TypeError
+    ):  # not weak-referenceable: it cannot be a cache key, so holding it leaks nothing
+        return lambda: model
+
+    def live() -> T:
+        found = reference()
+        if found is None:
+            raise RuntimeError(
+                "The model this rnnlens engine or compiled function evaluates was garbage-collected. "
+                "Keep a reference to the model while you use what was built on it, or build it again."
+            )
+        return found
+
+    return live

@@ -2,8 +2,11 @@
 
 An :class:`Engine` wraps one model. Float inputs are attributed as they are; token inputs are attributed at
 the output of their Embedding ("attribution space"). Every evaluation a method needs (outputs, a target's
-value, its gradient) goes through a function compiled once per model and output by
-:mod:`rnnlens.backends`, called on large chunks of rows sized by a memory budget.
+value, its gradient) goes through a function compiled once per model by :mod:`rnnlens.backends`, called on
+large chunks of rows sized by a memory budget and run by the executor of :mod:`rnnlens.execution`.
+
+Engines are cached per model in :func:`rnnlens.execution.cached` (nothing is written onto the model) and
+hold the model weakly, so a cached engine does not keep its model alive.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.attribution.batching import chunk_indices
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
 from rnnlens.attribution.evaluation_model import evaluation_model
+from rnnlens.execution import Chunk, cached, plan_chunks, run_chunks, weak_model
 from rnnlens.inspection.graph import output_names
 from rnnlens.model_inputs import describe_inputs, walk_layers
 
@@ -24,8 +27,6 @@ __all__ = ["Engine", "Rows", "Slot"]
 
 # A builder of one chunk: row indices -> (attribution-space inputs, token ids, target weights or None).
 Rows = Callable[[np.ndarray], tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]]
-
-_ENGINE_ATTR = "_rnnlens_attribution_engine"
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,16 @@ class Engine:
     """Compiled, batched evaluations of one model (use :meth:`for_model`, which caches per model).
 
     ``model`` is what the engine evaluates: the user's model, or its stateless, scope-safe clone (see
-    :mod:`rnnlens.attribution.evaluation_model`); ``output_names`` are always the user's.
+    :mod:`rnnlens.attribution.evaluation_model`); ``output_names`` are always the user's. The engine holds
+    the user's model weakly (a clone, which nothing else holds, strongly): keep the model while you use
+    its engine.
     """
 
     def __init__(self, model: Any) -> None:
         user_model = model
         model = evaluation_model(model)
-        self.model = model
+        # A clone refers to nothing of the user's model; the user's model itself must stay collectable.
+        self._model = weak_model(model) if model is user_model else (lambda: model)
         described = describe_inputs(model)
         token_names = [d.name for d in described if d.tokens]
         layers = embedding_layers(model, token_names) if token_names else {}
@@ -74,14 +78,19 @@ class Engine:
         self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
         self._bytes_per_row: int | None = None
 
+    @property
+    def model(self) -> Any:
+        """The model evaluated (see the class doc).
+
+        Raises:
+            RuntimeError: the user's model was garbage-collected.
+        """
+        return self._model()
+
     @classmethod
     def for_model(cls, model: Any) -> Engine:
-        """The model's engine, created once and kept on the model so compiled functions are reused."""
-        engine = model.__dict__.get(_ENGINE_ATTR)
-        if not isinstance(engine, Engine):
-            engine = cls(model)
-            object.__setattr__(model, _ENGINE_ATTR, engine)
-        return engine
+        """The model's engine, created once per model (in :func:`rnnlens.execution.cached`) and reused."""
+        return cached(model, ("attribution", "engine", cls), lambda: cls(model))
 
     # ----------------------------------------------------------------------------------- inputs
     def to_space(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -122,31 +131,47 @@ class Engine:
         """Every model output on ``space`` (+ ``tokens``), computed in chunks of ``size`` samples."""
         run = self._function(("outputs",))
         n_rows = len(space[0])
-        parts: list[list[np.ndarray]] = []
-        for indices, n_valid in chunk_indices(n_rows, min(size, n_rows)):
+
+        def work(chunk: Chunk) -> list[np.ndarray]:
+            indices = chunk.indices
             result = run([a[indices] for a in space], [t[indices] for t in tokens])
-            parts.append([np.asarray(r)[:n_valid] for r in result])
+            return [np.asarray(r)[: chunk.n_valid] for r in result]
+
+        parts = list(run_chunks(work, plan_chunks(n_rows, min(size, n_rows))))
         return [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]
 
     def values(self, output: int, rows: Rows, n_rows: int, size: int) -> np.ndarray:
         """The target's value ``sum(outputs[output] * weights)`` for each of ``n_rows`` rows."""
         run = self._function(("values", output))
+
+        def work(chunk: Chunk) -> np.ndarray:
+            space, tokens, weights = rows(chunk.indices)
+            return np.asarray(run(space, [*tokens, weights]))[: chunk.n_valid]
+
         result = np.empty(n_rows, dtype=np.float32)
-        for indices, n_valid in chunk_indices(n_rows, size):
-            space, tokens, weights = rows(indices)
-            values = run(space, [*tokens, weights])
-            result[indices[:n_valid]] = np.asarray(values)[:n_valid]
+        chunks = plan_chunks(n_rows, size)
+        for chunk, values in zip(chunks, run_chunks(work, chunks), strict=True):
+            result[chunk.rows] = values
         return result
 
     def gradients(
         self, output: int, rows: Rows, n_rows: int, size: int
     ) -> Iterator[tuple[np.ndarray, int, list[np.ndarray]]]:
-        """Yield ``(indices, n_valid, grads)``: gradients of the weighted target per chunk of rows."""
+        """Yield ``(indices, n_valid, grads)``: gradients of the weighted target per chunk of rows.
+
+        ``indices`` are the chunk's ``(size,)`` row indices (the last chunk padded by repeating its final
+        row) and ``grads`` hold the first ``n_valid`` rows only.
+        """
         run = self._function(("grad", output))
-        for indices, n_valid in chunk_indices(n_rows, size):
-            space, tokens, weights = rows(indices)
+
+        def work(chunk: Chunk) -> list[np.ndarray]:
+            space, tokens, weights = rows(chunk.indices)
             _, grads = run(space, [*tokens, weights])
-            yield indices, n_valid, [np.asarray(g)[:n_valid] for g in grads]
+            return [np.asarray(g)[: chunk.n_valid] for g in grads]
+
+        chunks = plan_chunks(n_rows, size)
+        for chunk, grads in zip(chunks, run_chunks(work, chunks), strict=True):
+            yield chunk.indices, chunk.n_valid, grads
 
     # ----------------------------------------------------------------------------- compiled fns
     def _function(self, key: tuple[Any, ...]) -> Callable[..., Any]:

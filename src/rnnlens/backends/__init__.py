@@ -68,7 +68,9 @@ def value_and_grad(
         ``run(inputs, extras) -> (values, grads)``: NumPy ``values`` ``(rows,)`` and one NumPy gradient per
         array in ``inputs``, same shape (zeros where ``fn`` does not depend on it). Compiled with
         ``tf.function`` (TensorFlow), ``jax.jit`` over ``model.stateless_call`` (JAX) or run by autograd
-        (PyTorch); it is retraced only for new input shapes.
+        (PyTorch); it is retraced only for new input shapes. It holds ``model`` weakly (so that it can be
+        cached per model without keeping the model alive): keep the model while you use it; a call after
+        the model was garbage-collected raises ``RuntimeError``.
 
     Example:
         >>> ops = keras.ops
@@ -84,6 +86,7 @@ def model_function(fn: ModelFn, model: Any) -> Callable[[list[Any], list[Any]], 
     """Compile ``fn(call, inputs, extras)`` without gradients; the result comes back as NumPy.
 
     The forward-only twin of :func:`value_and_grad` (same ``fn`` contract), used for batched occlusion and
-    ablation passes. ``fn`` may return a tensor or a list of tensors.
+    ablation passes. ``fn`` may return a tensor or a list of tensors. Like :func:`value_and_grad`, it holds
+    ``model`` weakly.
     """
     return current().model_function(fn, model)  # type: ignore[no-any-return]

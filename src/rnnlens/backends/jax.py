@@ -8,6 +8,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from rnnlens.execution import weak_model
+
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``jax.jit`` the function (it is retraced for each new input shape)."""
@@ -39,15 +41,16 @@ def value_and_grad(
     fn: Callable[..., Any], model: Any
 ) -> Callable[[list[Any], list[Any]], tuple[Any, list[Any]]]:
     """``jax.jit(jax.grad(...))`` over ``model.stateless_call``; the variables are traced arguments."""
+    live = weak_model(model)  # weakly: the compiled function is cached per model
 
     def total(trainable: Any, non_trainable: Any, inputs: Any, extras: Any) -> Any:
-        values = fn(_stateless(model, trainable, non_trainable), inputs, extras)
+        values = fn(_stateless(live(), trainable, non_trainable), inputs, extras)
         return jax.numpy.sum(values), values
 
     grad_fn = jax.jit(jax.grad(total, argnums=2, has_aux=True))
 
     def wrapper(inputs: list[Any], extras: list[Any]) -> tuple[Any, list[Any]]:
-        trainable, non_trainable = _variables(model)
+        trainable, non_trainable = _variables(live())
         grads, values = grad_fn(trainable, non_trainable, _arrays(inputs), _arrays(extras))
         return np.asarray(values), [np.asarray(grad) for grad in grads]
 
@@ -56,14 +59,15 @@ def value_and_grad(
 
 def model_function(fn: Callable[..., Any], model: Any) -> Callable[[list[Any], list[Any]], Any]:
     """``jax.jit`` over ``model.stateless_call``, results as NumPy."""
+    live = weak_model(model)  # weakly: the compiled function is cached per model
 
     def run(trainable: Any, non_trainable: Any, inputs: Any, extras: Any) -> Any:
-        return fn(_stateless(model, trainable, non_trainable), inputs, extras)
+        return fn(_stateless(live(), trainable, non_trainable), inputs, extras)
 
     compiled = jax.jit(run)
 
     def wrapper(inputs: list[Any], extras: list[Any]) -> Any:
-        trainable, non_trainable = _variables(model)
+        trainable, non_trainable = _variables(live())
         result = compiled(trainable, non_trainable, _arrays(inputs), _arrays(extras))
         return jax.tree_util.tree_map(np.asarray, result)
 

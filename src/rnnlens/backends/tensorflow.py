@@ -7,6 +7,8 @@ from typing import Any
 
 import tensorflow as tf
 
+from rnnlens.execution import weak_model
+
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Trace ``fn`` once per input signature into a graph (``reduce_retracing`` keeps shapes flexible)."""
@@ -14,8 +16,11 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _call_model(model: Any) -> Callable[[Any], Any]:
+    # Weakly: the compiled function is cached per model, and must not keep its model alive.
+    live = weak_model(model)
+
     def call(x: Any) -> Any:
-        return model(x, training=False)
+        return live()(x, training=False)
 
     return call
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from rnnlens.execution import weak_model
+
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``fn`` eagerly without autograd bookkeeping; torch's eager kernels are already fast on CPU."""
@@ -19,8 +21,11 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _call_model(model: Any) -> Callable[[Any], Any]:
+    # Weakly: the compiled function is cached per model, and must not keep its model alive.
+    live = weak_model(model)
+
     def call(x: Any) -> Any:
-        return model(x, training=False)
+        return live()(x, training=False)
 
     return call
 

@@ -5,11 +5,13 @@ propagate the same way); each recurrent layer call is replayed by :func:`replay_
 traced layers are computed once and nothing in the model changes state (stateful layers included). Weights
 enter as arguments through a ``keras.StatelessScope``, so a compiled runner never goes stale when the model
 is trained further.
+
+Runners are cached per model in :func:`rnnlens.execution.cached` and hold the model (and its graph, which
+for a Functional model is the model itself) weakly, so a cached runner does not keep its model alive.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import numpy as np
 from keras import ops, tree
 
 from rnnlens import _keras, backends
+from rnnlens.execution import cached, weak_model
 from rnnlens.tracing.graph import Site, graph_of, is_graph_model, ordered_nodes
 from rnnlens.tracing.layers import DirectionPlan, plan_directions, replay_layer
 
@@ -42,12 +45,14 @@ class Runner:
     Calling it with the model's inputs returns a flat dict: ``"<site>/mask"`` ``(batch, time)``,
     ``"<site>/<dir>/<cell>/<k>"`` (piece ``k`` of the cell's :class:`Layout`, ``(time, batch, size)`` in
     processing order) and ``"<site>/<dir>/<cell>/init<k>"`` (initial states ``(batch, size)``).
+
+    It holds ``model`` weakly: keep the model while you use the runner.
     """
 
     def __init__(
         self, model: Any, sites: list[Site], recorded: list[Site], record_gates: bool
     ) -> None:
-        self.model = model
+        self._model = weak_model(model)
         recorded_ids = {id(s.node) for s in recorded}
         self.plans: dict[int, SitePlan] = {}
         for index, site in enumerate(sites):
@@ -55,11 +60,28 @@ class Runner:
             self.plans[id(site.node)] = SitePlan(
                 index, site, plan_directions(site.layer, record and record_gates), record
             )
-        self.graph = graph_of(model)
-        self._needed = _ancestors(self.graph, [s.node for s in recorded])
+        graph = graph_of(model)
+        # A Functional model is its own graph: hold it weakly too. A Sequential's graph is a separate
+        # Functional that refers to nothing of the Sequential: hold it, as Keras may replace it later.
+        self._graph = self._model if graph is model else (lambda: graph)
+        self._needed = _ancestors(graph, [s.node for s in recorded])
         self.masked_output = "first_state" if backends.name() == "jax" else "previous_output"
         self.variables = _variables(model, sites)
         self._compiled = backends.compile_function(self._run)
+
+    @property
+    def model(self) -> Any:
+        """The replayed model.
+
+        Raises:
+            RuntimeError: the model was garbage-collected.
+        """
+        return self._model()
+
+    @property
+    def graph(self) -> Any:
+        """The model's functional graph (see :func:`rnnlens.tracing.graph.graph_of`)."""
+        return self._graph()
 
     def __call__(self, inputs: list[Any]) -> dict[str, Any]:
         """Run on a list of arrays (one per model input); returns NumPy arrays."""
@@ -151,24 +173,17 @@ def _to_numpy(tensor: Any) -> Any:
         return ops.convert_to_numpy(tensor)
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, dict[Any, Runner]] = weakref.WeakKeyDictionary()
-
-
 def get_runner(model: Any, sites: list[Site], recorded: list[Site], record_gates: bool) -> Runner:
-    """A cached :class:`Runner` for ``model`` (compiled functions are reused across calls)."""
+    """A :class:`Runner` for ``model``, cached in :func:`rnnlens.execution.cached` (compiled once)."""
     key = (
+        "tracing",
+        "runner",
         backends.name(),
         tuple(s.key for s in recorded),
         record_gates,
         len(model.variables),
     )
-    try:
-        per_model = _CACHE.setdefault(model, {})
-    except TypeError:  # not weak-referenceable: build a fresh runner
-        return Runner(model, sites, recorded, record_gates)
-    if key not in per_model:
-        per_model[key] = Runner(model, sites, recorded, record_gates)
-    return per_model[key]
+    return cached(model, key, lambda: Runner(model, sites, recorded, record_gates))
 
 
 def _ancestors(graph: Any, targets: list[Any]) -> set[int]:
