@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from rnnlens.execution import Chunk, cached, plan_chunks, rows_per_chunk, run_chunks
+from rnnlens.execution import Chunk, cached, plan_chunks, rows_per_chunk, run_chunks, weak_model
 
 __all__ = ["compiled_forward", "predict_outputs"]
 
@@ -25,14 +24,11 @@ def _compile_forward(model: Any) -> Callable[..., Any]:
     # The same model attribution evaluates: a stateless clone when a stateful layer holds a fixed-batch
     # state, or when a name is not a valid TensorFlow scope (a compiled call would fail on it).
     evaluated = evaluation_model(model)
-    # A weak reference: the cache value must not keep its own key (the model) alive.
-    model_ref = weakref.ref(evaluated) if evaluated is model else (lambda: evaluated)
+    # Weakly: the cache value must not keep its own key (the model) alive; a clone only we hold, strongly.
+    live = weak_model(evaluated) if evaluated is model else (lambda: evaluated)
 
     def forward(*arrays: Any) -> Any:
-        live = model_ref()
-        if live is None:  # pragma: no cover - the cache entry dies with the model
-            raise RuntimeError("The model was garbage-collected.")
-        return live(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
+        return live()(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
 
     return compile_function(forward)
 
