@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnlens._atomic import check_output_path
+from rnnlens.attribution.options import MAX_N_STEPS
 from rnnlens.attribution.registry import DEFAULT_N_STEPS
 from rnnlens.demo.result import DemoResult
 from rnnlens.errors import OptionError, OutputError
@@ -58,6 +59,11 @@ def run_demo(
     _check_count(samples, "samples", "--samples / -n", "samples to explain")
     _check_count(epochs, "epochs", "--epochs", "training epochs")
     _check_count(n_steps, "n_steps", "--steps", "integrated-gradients steps")
+    if n_steps is not None and n_steps > MAX_N_STEPS:
+        raise OptionError(
+            f"Argument `n_steps` (--steps) must be at most {MAX_N_STEPS}, received {n_steps}: every step is "
+            "one model evaluation per sample, and the integral converges long before."
+        )
     if example == "turbofan" and epochs is not None:
         raise OptionError(
             "Argument `epochs` (--epochs) trains the seed examples; the turbofan demo explains shipped, "
