@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from rnnlens.errors import DataError, ShapeError
 from rnnlens.model_inputs import describe_inputs, first_layer, walk_layers
 
 __all__ = [
+    "PreparedInputs",
     "as_input_list",
     "check_array",
     "check_not_empty",
@@ -23,6 +25,68 @@ __all__ = [
 ]
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedInputs:
+    """Inputs already validated for one model, so the next entry point does not check them again.
+
+    Build it with :meth:`of`; :func:`prepare_inputs`, :func:`as_input_list` and every entry point that reads
+    inputs through them (``trace``, ``attribute``, ``decode``) take it as it is when it was validated for
+    the same model object, and validate its arrays like any others for another model. A report validates
+    its data once this way and hands the chosen rows to each stage.
+
+    Attributes:
+        arrays: one validated array per model input, in the order of ``model.inputs``, ``(batch, ...)``.
+            They are not copied: do not change them afterwards.
+        model: the ``keras.Model`` they were validated for.
+        data: the :class:`rnnlens.data.Dataset` they came from, whose names, ids and times the entry
+            points read as they would from the Dataset itself; or None.
+
+    Example:
+        >>> prepared = PreparedInputs.of(model, np.zeros((2, 6, 2)))
+        >>> prepared.n_samples, prepared.arrays[0].dtype
+        (2, dtype('float32'))
+        >>> prepared.rows([1]).n_samples
+        1
+    """
+
+    arrays: tuple[np.ndarray, ...]
+    model: Any
+    data: Any = None
+
+    @classmethod
+    def of(cls, model: Any, inputs: Any, data: Any = None) -> PreparedInputs:
+        """Validate ``inputs`` against ``model`` (:func:`prepare_inputs`) and keep the result.
+
+        A :class:`rnnlens.data.Dataset` given as ``inputs`` is kept as ``data`` unless ``data`` is given.
+
+        Raises:
+            ShapeError, DataError: as :func:`prepare_inputs`.
+        """
+        arrays = prepare_inputs(model, inputs)
+        if data is None and _arranges_itself(inputs):
+            data = inputs
+        return cls(arrays=tuple(arrays), model=model, data=data)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (the batch size)."""
+        return int(self.arrays[0].shape[0])
+
+    def fits(self, model: Any) -> bool:
+        """Were these arrays validated for ``model`` (the same object)?"""
+        return self.model is model
+
+    def rows(self, index: Any, data: Any = None) -> PreparedInputs:
+        """The samples at ``index`` (an integer array or list), still validated; ``data`` describes them.
+
+        Rows of valid inputs are valid: every check is per value or on an axis other than the batch.
+        """
+        chosen = np.asarray(index)
+        return PreparedInputs(
+            arrays=tuple(array[chosen] for array in self.arrays), model=self.model, data=data
+        )
 
 
 def input_names(model: Any) -> list[str]:
@@ -42,6 +106,8 @@ def as_input_list(model: Any, inputs: Any) -> list[Any]:
         ShapeError: the number of arrays or the dict keys do not match the model's inputs, or an entry is a
             scalar (0-d).
     """
+    if isinstance(inputs, PreparedInputs):
+        return list(inputs.arrays)  # checked again by prepare_inputs when it was for another model
     names = input_names(model)
     n_inputs = len(names)
     if _arranges_itself(inputs):  # a Dataset knows which of its arrays feeds which model input
@@ -245,7 +311,8 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
     Args:
         model: a built ``keras.Model``.
         inputs: an array ``(batch, time, features)`` / ``(batch, time)`` for token models, a list with one
-            array per input, or a dict keyed by input name.
+            array per input, or a dict keyed by input name; or :class:`PreparedInputs`, taken as they
+            are when validated for this model.
 
     Returns:
         One array per model input: float32 (the input's float dtype) for features, int32 for token ids.
@@ -254,6 +321,8 @@ def prepare_inputs(model: Any, inputs: Any) -> list[np.ndarray]:
         ShapeError, DataError: see :func:`as_input_list` and :func:`check_array`; also inputs that
             disagree on the number of samples.
     """
+    if isinstance(inputs, PreparedInputs) and inputs.fits(model):
+        return list(inputs.arrays)
     arrays = as_input_list(model, inputs)
     prepared = []
     batch = None

@@ -10,6 +10,7 @@ from rnnlens.attribution.base import Results, attach_labels
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.options import OptionError
 from rnnlens.attribution.registry import method_info
+from rnnlens.validation import PreparedInputs
 
 __all__ = ["attribute"]
 
@@ -37,7 +38,8 @@ def attribute(
         model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
         inputs: ``(batch, time, features)`` floats, ``(batch, time)`` token ids, a list / dict with one
             array per model input, or a :class:`rnnlens.data.Dataset` (from :func:`rnnlens.data.load_data`),
-            whose feature names, sequence ids, timestamps and vocabulary travel into the results.
+            whose feature names, sequence ids, timestamps and vocabulary travel into the results; or
+            :class:`rnnlens.validation.PreparedInputs` (not validated again; its ``data`` labels them).
         method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``).
         target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
             ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
@@ -78,6 +80,10 @@ def attribute(
             f"Method {info.name!r} does not take option(s) {unknown}; its options are {sorted(accepted)}."
         )
     labels = InputLabels.given(feature_names, sample_ids, timestamps, vocab)
+    if isinstance(inputs, PreparedInputs) and inputs.data is not None:
+        # The method reads the validated arrays; the Dataset they came from still names them.
+        labels = InputLabels.from_dataset(inputs.data).updated(labels)
+        inputs = PreparedInputs(inputs.arrays, inputs.model)
     own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
     result = cls(model).attribute(inputs, target=target, baselines=baselines, **own_options)
     if labels.empty:

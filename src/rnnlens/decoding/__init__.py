@@ -13,6 +13,7 @@ from rnnlens.decoding.categorical import decode_categorical, entropy
 from rnnlens.decoding.generation import GenerationOptions
 from rnnlens.decoding.interpretation import KINDS, Interpretation
 from rnnlens.decoding.regression import decode_regression
+from rnnlens.decoding.regression_options import RegressionOptions
 from rnnlens.decoding.scaling import inverse_scale
 from rnnlens.decoding.seq2seq import Generation, generate_greedy, generation_tables
 from rnnlens.decoding.thresholds import ThresholdChoice, choose_threshold
@@ -22,6 +23,7 @@ __all__ = [
     "Generation",
     "GenerationOptions",
     "Interpretation",
+    "RegressionOptions",
     "ThresholdChoice",
     "choose_threshold",
     "decode",

@@ -27,6 +27,7 @@ from rnnlens.decoding.options import (
     refuse_unused,
 )
 from rnnlens.decoding.regression import decode_regression
+from rnnlens.decoding.regression_options import RegressionOptions, resolve_regression_options
 from rnnlens.decoding.scaling import describe_scaler
 from rnnlens.decoding.thresholds import METHODS, choose_threshold
 from rnnlens.errors import OptionError, ShapeError, TargetError
@@ -79,6 +80,8 @@ def decode(
     start_token: int | str | None = None,
     end_token: int | str | None = None,
     max_length: int | None = None,
+    regression: RegressionOptions | None = None,
+    spec: Any = None,
 ) -> Interpretation:
     """Turn a model's raw predictions into what they mean, using the output's head (see ``inspect_model``).
 
@@ -95,7 +98,9 @@ def decode(
         model: a ``keras.Model`` or model path; a :class:`~rnnlens.inspection.ModelSpec` is enough when
             ``predictions`` are given.
         inputs: model inputs (array, list, dict by input name) or a :class:`rnnlens.data.Dataset`, whose
-            class names, vocabulary, sequence ids, timestamps and mask are used.
+            class names, vocabulary, sequence ids, timestamps and mask are used; or
+            :class:`rnnlens.validation.PreparedInputs` (not validated again; its ``data`` is read as a
+            Dataset).
         predictions: the model's output(s), if already computed; the model is not run then.
         output: which model output to decode (index or name); default the first.
         threshold: sigmoid heads only.
@@ -103,11 +108,8 @@ def decode(
         top_k: softmax heads: classes listed per row.
         labels: class names (per output unit); default the Dataset's.
         vocab: token vocabulary of the output (encoder-decoder / token-level outputs).
-        scaler: regression: anything with ``inverse_transform``, ``(mean, std)`` or ``{"mean", "std"}``.
-        target_index: regression: the scaler column of each target when the scaler is wider.
-        target_names: regression: a name per target.
-        target_offset: regression: steps between an output step and the step it estimates.
-        horizon: regression, many-to-one: the last axis is steps ahead.
+        scaler, target_index, target_names, target_offset, horizon: deprecated, use
+            ``regression=RegressionOptions(...)``.
         timestamps: ``(batch, time)`` input times (default the Dataset's).
         sequence_ids: ``(batch,)`` ids (default the Dataset's).
         generate: force (True) or forbid (False) greedy generation for encoder-decoder models.
@@ -115,6 +117,11 @@ def decode(
             :class:`~rnnlens.decoding.GenerationOptions`.
         batch_size: samples per compiled model call.
         start_token, end_token, max_length: deprecated, use ``generation=GenerationOptions(...)``.
+        regression: how to read a regression head (scaler, target columns and names, offset, horizon),
+            a :class:`~rnnlens.decoding.RegressionOptions`.
+        spec: the model's :class:`~rnnlens.inspection.ModelSpec` when already computed
+            (:func:`rnnlens.inspect_model`), so the model is not inspected again; it must describe
+            ``model`` (same name and outputs).
 
     Returns:
         An :class:`Interpretation`.
@@ -127,7 +134,8 @@ def decode(
         OptionError: ``batch_size`` / ``top_k`` / ``max_length`` that are not positive integers, and
             options that do not apply to the output (a threshold for a softmax head, a scaler or labels
             for a classifier / regression head, generation options for a model that is not an
-            encoder-decoder, or for an encoder-decoder read with teacher forcing).
+            encoder-decoder, or for an encoder-decoder read with teacher forcing); `regression` given
+            with the old keywords it replaces; a `spec` of another model.
         UnsupportedLayerError: generation with a non-causal decoder.
 
     Example:
@@ -139,13 +147,20 @@ def decode(
     check_threshold(threshold)
     labels = check_names(labels, "labels")
     vocab = check_names(vocab, "vocab")
-    check_target_offset(target_offset, None)
+    reading = resolve_regression_options(
+        regression,
+        scaler=scaler,
+        target_index=target_index,
+        target_names=target_names,
+        target_offset=target_offset,
+        horizon=horizon,
+    )
     settings = resolve_generation_options(generation, start_token, end_token, max_length)
     if isinstance(output, bool):
         raise TargetError(
             f"Argument `output` must be an output index or name, received {output!r}."
         )
-    spec, keras_model = _spec_and_model(model, predictions)
+    spec, keras_model = _spec_and_model(model, predictions, spec)
     out = spec.output(0 if output is None else output)
     _refuse_options_that_do_not_apply(
         out,
@@ -153,13 +168,11 @@ def decode(
         threshold=threshold,
         validation=validation,
         labels=labels,
-        scaler=scaler,
-        target_index=target_index,
-        target_names=target_names,
-        target_offset=target_offset,
-        horizon=horizon,
+        regression=reading,
     )
     refuse_generation_options(out, head_kind(out)[0], generate, settings)
+    prepared = inputs
+    inputs = _described_inputs(inputs)
     data = inputs if _is_dataset(inputs) else None
     context = RowContext.from_data(data) if data is not None else RowContext()
     if timestamps is not None or sequence_ids is not None:
@@ -198,7 +211,7 @@ def decode(
         )
     if out.pattern == "encoder-decoder":
         refuse_teacher_forced(out, settings)
-    raw = _predictions(keras_model, spec, out, inputs, predictions, batch_size)
+    raw = _predictions(keras_model, spec, out, prepared, predictions, batch_size)
     meta["notes"] = []
     if transform in ("sigmoid", "softmax"):
         meta["notes"].append(
@@ -225,19 +238,21 @@ def decode(
             _transform(raw, transform), top_k=top_k, class_names=names, context=context
         )
     elif kind == "regression":
-        check_target_offset(target_offset, _sequence_length(spec, raw, context))
-        meta.update(scaler=describe_scaler(scaler), target_offset=int(target_offset))
-        if out.head.meaning == "bounded_value" and scaler is None:
+        check_target_offset(reading.target_offset, _sequence_length(spec, raw, context))
+        meta.update(
+            scaler=describe_scaler(reading.scaler), target_offset=int(reading.target_offset)
+        )
+        if out.head.meaning == "bounded_value" and reading.scaler is None:
             meta["notes"].append(
                 "tanh head: values lie in [-1, 1]; pass the scaler to get target units."
             )
         table = decode_regression(
             raw,
-            scaler=scaler,
-            target_index=target_index,
-            target_names=target_names,
-            target_offset=target_offset,
-            horizon=horizon,
+            scaler=reading.scaler,
+            target_index=reading.target_index,
+            target_names=reading.target_names,
+            target_offset=reading.target_offset,
+            horizon=reading.horizon,
             context=context,
         )
     else:
@@ -256,11 +271,7 @@ def _refuse_options_that_do_not_apply(
     threshold: Any,
     validation: Any,
     labels: Any,
-    scaler: Any,
-    target_index: Any,
-    target_names: Any,
-    target_offset: int,
-    horizon: bool,
+    regression: RegressionOptions,
 ) -> None:
     """Options set for another kind of head are mistakes: say so instead of ignoring them."""
     default_threshold = (
@@ -276,19 +287,8 @@ def _refuse_options_that_do_not_apply(
             "sigmoid (binary / multi-label) outputs",
         )
     if kind != "regression":
-        refuse_unused(
-            {
-                "scaler": scaler is not None,
-                "target_index": target_index is not None,
-                "target_names": target_names is not None,
-                "target_offset": target_offset != 0,
-                "horizon": bool(horizon),
-            },
-            out.name,
-            kind,
-            "regression outputs",
-        )
-    if kind == "regression" and scaler is None and target_index is not None:
+        refuse_unused(regression.given(), out.name, kind, "regression outputs")
+    if kind == "regression" and regression.scaler is None and regression.target_index is not None:
         raise OptionError(
             "Argument `target_index` picks the scaler column of each target, but no `scaler` was "
             "given. Pass the scaler too, or drop target_index."
@@ -310,9 +310,20 @@ def _sequence_length(spec: Any, raw: np.ndarray, context: RowContext) -> int | N
     return None
 
 
-def _spec_and_model(model: Any, predictions: Any) -> tuple[Any, Any]:
+def _spec_and_model(model: Any, predictions: Any, spec: Any = None) -> tuple[Any, Any]:
+    """The ``ModelSpec`` to decode with and the Keras model to run (None when only a spec was given).
+
+    Raises:
+        TargetError: a ModelSpec as ``model`` without predictions.
+        OptionError: a ``spec`` that is not a ModelSpec, or that describes another model.
+    """
     from rnnlens.inspection import ModelSpec, inspect_model
 
+    if spec is not None and not isinstance(spec, ModelSpec):
+        raise OptionError(
+            "Argument `spec` must be a ModelSpec (from rnnlens.inspect_model(model)) or None, received "
+            f"{type(spec).__name__}."
+        )
     if isinstance(model, ModelSpec):
         if predictions is None:
             raise TargetError(
@@ -323,7 +334,41 @@ def _spec_and_model(model: Any, predictions: Any) -> tuple[Any, Any]:
     from rnnlens.loading import ensure_model
 
     keras_model = ensure_model(model)
-    return inspect_model(keras_model), keras_model
+    if spec is None:
+        return inspect_model(keras_model), keras_model
+    _check_spec_fits(spec, keras_model)
+    return spec, keras_model
+
+
+def _check_spec_fits(spec: Any, model: Any) -> None:
+    """Refuse a ModelSpec of another model: its name, output names and output shapes must be the model's.
+
+    Raises:
+        OptionError: the spec describes another model.
+    """
+    from rnnlens.inspection.graph import output_names
+
+    theirs = [(item.name, tuple(item.shape)) for item in spec.outputs]
+    ours = [
+        (name, tuple(tensor.shape))
+        for name, tensor in zip(output_names(model), model.outputs, strict=True)
+    ]
+    if spec.name != model.name or theirs != ours:
+        raise OptionError(
+            f"Argument `spec` describes model {spec.name!r} with outputs {theirs}, but `model` is "
+            f"{model.name!r} with outputs {ours}. Pass rnnlens.inspect_model(model) of this model, or "
+            "leave `spec` out."
+        )
+
+
+def _described_inputs(inputs: Any) -> Any:
+    """What the inputs say about themselves: the Dataset a :class:`PreparedInputs` came from, or its
+    arrays; any other inputs as they are."""
+    from rnnlens.validation import PreparedInputs
+
+    if not isinstance(inputs, PreparedInputs):
+        return inputs
+    return inputs.data if inputs.data is not None else list(inputs.arrays)
 
 
 def _is_dataset(value: Any) -> bool:
@@ -337,7 +382,8 @@ def _model_arrays(model: Any, inputs: Any) -> list[np.ndarray]:
 
     if inputs is None:
         raise ShapeError("decode() needs `inputs` to run the model, or `predictions` to decode.")
-    # Both paths validate through prepare_inputs, which also refuses 0 samples and 0 steps (ShapeError).
+    # Both paths validate through prepare_inputs, which also refuses 0 samples and 0 steps (ShapeError),
+    # and takes PreparedInputs validated for this model as they are.
     if _is_dataset(inputs):
         return inputs.model_inputs(model)  # type: ignore[no-any-return]
     return prepare_inputs(model, inputs)

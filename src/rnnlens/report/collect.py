@@ -30,6 +30,7 @@ from rnnlens.report.precomputed import Precomputed, precomputed
 from rnnlens.report.predictions import prediction_table, sample_summary
 from rnnlens.report.sample_sections import SampleContext, vocab_for
 from rnnlens.report.sections import token_labels
+from rnnlens.validation import PreparedInputs
 
 __all__ = ["DEFAULT_MAX_SAMPLES", "ReportOptions", "collect_report", "parts_for", "select_samples"]
 
@@ -183,12 +184,15 @@ class _Collector:
             keras_model = ensure_model(model)
             spec = given.spec if given.spec is not None else inspect_model(keras_model)
             out = spec.output(options.output)
-            dataset, arrays = _dataset_and_arrays(data, keras_model)
-            n_samples = int(arrays[0].shape[0])
+            dataset, prepared = _dataset_and_arrays(data, keras_model)
+            n_samples = prepared.n_samples
             chosen = select_samples(n_samples, options.samples, options.max_samples)
             index = np.asarray(chosen)
-            subset = _subset(dataset, keras_model, arrays, index)
-            batch = [array[index] for array in arrays]
+            # The chosen rows, validated once above: decode, trace and attribute take them as they are.
+            subset = prepared.rows(
+                index, data=_subset(dataset, keras_model, list(prepared.arrays), index)
+            )
+            batch = list(subset.arrays)
             given.check(keras_model, spec, out, chosen, batch)
             vocab = options.vocab if options.vocab is not None else dataset.vocab
             labels = options.labels if options.labels is not None else _class_names(dataset, out)
@@ -197,13 +201,13 @@ class _Collector:
             interpretation = (
                 given.interpretation
                 if given.interpretation is not None
-                else self._decode(keras_model, out, subset, labels, vocab)
+                else self._decode(keras_model, spec, out, subset, labels, vocab)
             )
 
             trace = given.trace
             if options.states and trace is None:
                 stage("Tracing states and gates")
-                trace = self._guarded("States and gates", lambda: _trace(keras_model, batch))
+                trace = self._guarded("States and gates", lambda: _trace(keras_model, subset))
 
             results: tuple[Any, ...] = given.attributions or ()
             if options.attributions and given.attributions is None:
@@ -261,9 +265,10 @@ class _Collector:
             self.notes.append(f"{what} are not shown: {exc}")
             return None
 
-    def _decode(self, model: Any, out: Any, subset: Any, labels: Any, vocab: Any) -> Any:
+    def _decode(self, model: Any, spec: Any, out: Any, subset: Any, labels: Any, vocab: Any) -> Any:
         from rnnlens.decoding import decode
 
+        options, regression = _regression_options(self.options.decode_options)
         return self._guarded(
             "Decoded predictions",
             lambda: decode(
@@ -273,7 +278,9 @@ class _Collector:
                 labels=labels,
                 vocab=vocab_for(vocab, output_vocab_input(model)),
                 generate=False,
-                **self.options.decode_options,
+                regression=regression,
+                spec=spec,
+                **options,
             ),
         )
 
@@ -367,19 +374,18 @@ def _stages(show: bool) -> Iterator[Callable[[str], None]]:
         bar.update(task, completed=5)
 
 
-def _dataset_and_arrays(data: Any, model: Any) -> tuple[Any, list[np.ndarray]]:
+def _dataset_and_arrays(data: Any, model: Any) -> tuple[Any, PreparedInputs]:
     """The data as a Dataset, and its arrays in the order of ``model.inputs``, validated once."""
     from rnnlens.data import Dataset, load_data
     from rnnlens.model_inputs import input_names
-    from rnnlens.validation import prepare_inputs
 
     if isinstance(data, str | os.PathLike):
         data = load_data(data, model)
+    prepared = PreparedInputs.of(model, data)
     if isinstance(data, Dataset):
-        return data, data.model_inputs(model)
-    arrays = prepare_inputs(model, data)
+        return data, prepared
     names = input_names(model)
-    return Dataset(inputs=dict(zip(names, arrays, strict=True))), arrays
+    return Dataset(inputs=dict(zip(names, prepared.arrays, strict=True))), prepared
 
 
 def _subset(dataset: Any, model: Any, arrays: list[np.ndarray], index: np.ndarray) -> Any:
@@ -398,10 +404,24 @@ def _subset(dataset: Any, model: Any, arrays: list[np.ndarray], index: np.ndarra
     return dataset.with_fields(**changes)
 
 
-def _trace(model: Any, batch: list[np.ndarray]) -> Any:
+def _regression_options(decode_options: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Split a report's ``decode_options`` into decode()'s keywords and its ``RegressionOptions``
+    (the report keeps its flat spelling; decode() takes the regression settings as one value)."""
+    from rnnlens.decoding.regression_options import REGRESSION_KEYWORDS, RegressionOptions
+
+    rest = {key: value for key, value in decode_options.items() if key not in REGRESSION_KEYWORDS}
+    given = {key: value for key, value in decode_options.items() if key in REGRESSION_KEYWORDS}
+    if not given:
+        return rest, None
+    if "horizon" in given:
+        given["horizon"] = bool(given["horizon"])  # read for its truth value, as decode() did
+    return rest, RegressionOptions(**given)
+
+
+def _trace(model: Any, batch: PreparedInputs) -> Any:
     from rnnlens.tracing import trace
 
-    return trace(model, batch if len(batch) > 1 else batch[0])
+    return trace(model, batch)
 
 
 def _attribute(model: Any, spec: Any, out: Any, subset: Any, options: ReportOptions) -> Any:

@@ -39,7 +39,8 @@ def trace(
     Args:
         model: a ``keras.Model`` (Functional or Sequential) or the path of a ``.keras`` / ``.h5`` file.
         inputs: ``(batch, time, features)`` array (``(batch, time)`` token ids for Embedding models), a list
-            with one array per model input, or a dict keyed by input name.
+            with one array per model input, a dict keyed by input name, or
+            :class:`rnnlens.validation.PreparedInputs`.
         layers: recurrent layer name(s) to record (default: all). Other recurrent layers still run when
             the chosen ones depend on them (an encoder feeding a decoder's initial state).
         quantities: quantity names to keep besides ``hidden`` (e.g. ``["cell_state", "forget_gate"]``);
