@@ -64,7 +64,7 @@ def predict(
     units, or generated tokens; one row per sample (or per sample and step)."""
     with user_errors():
         from rnnlens.data import load_data
-        from rnnlens.decoding import GenerationOptions, decode
+        from rnnlens.decoding import GenerationOptions, RegressionOptions, decode
         from rnnlens.decoding.interpretation import SAVE_SUFFIXES
         from rnnlens.errors import DataError, OptionError
         from rnnlens.loading import load_model
@@ -96,8 +96,11 @@ def predict(
             top_k=top_k,
             # Given explicitly, so a --labels file for a regression output is refused, not ignored.
             labels=dataset.labels if labels is not None else None,
-            scaler=_scaler(scaler),
-            target_offset=target_offset,
+            regression=(
+                RegressionOptions(scaler=_scaler(scaler), target_offset=target_offset)
+                if scaler is not None or target_offset
+                else None
+            ),
             generation=GenerationOptions(
                 start_token=start_token, end_token=end_token, max_length=max_length
             ),

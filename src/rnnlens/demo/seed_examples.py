@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnlens.decoding import RegressionOptions
 from rnnlens.demo.findings import output_finding, trace_findings
 from rnnlens.demo.merge import merge_reports
 from rnnlens.demo.result import DemoResult
@@ -76,7 +77,7 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
         "target_offset": 1,
         "target_names": data.target_names,
     }
-    decoded = rnnlens.decode(model, dataset, **decode_options)
+    decoded = rnnlens.decode(model, dataset, regression=RegressionOptions(**decode_options))
     values = decoded.table["value"].to_numpy().reshape(len(x), -1)
     truth = data.scaler.inverse_transform(data.targets[..., 0])
     mae = float(np.mean(np.abs(values - truth)))
