@@ -51,11 +51,6 @@ def test_a_report_without_states_validates_its_inputs_once(
     assert len(checks) == len(model.inputs) == 1
 
 
-@pytest.mark.xfail(
-    reason="tracing/session.py still checks the first sample and every chunk itself; it should skip "
-    "both for PreparedInputs validated for the traced model",
-    strict=False,
-)
 def test_a_full_report_validates_its_inputs_once(
     model_and_data: tuple[Any, np.ndarray], checks: list[str]
 ) -> None:

@@ -21,7 +21,7 @@ from rnnlens.tracing.graph import find_sites, select_sites
 from rnnlens.tracing.names import as_names
 from rnnlens.tracing.result import LayerTrace, Trace
 from rnnlens.tracing.runner import Runner, get_runner
-from rnnlens.validation import as_input_list, prepare_inputs
+from rnnlens.validation import PreparedInputs, as_input_list, prepare_inputs
 
 __all__ = ["Part", "Session"]
 
@@ -51,6 +51,7 @@ class Session:
     n_samples: int
     model: Any
     fixed_batch: int | None
+    validated: bool = False  # the inputs were validated for this model already (PreparedInputs)
 
     @classmethod
     def open(cls, model: Any, inputs: Any, layers: Any, quantities: Any) -> Session:
@@ -62,9 +63,11 @@ class Session:
             name not in ("hidden", "cell_state") and not name.startswith("state_")
             for name in wanted
         )
+        validated = isinstance(inputs, PreparedInputs) and inputs.fits(model)
         arrays = [x if hasattr(x, "shape") else np.asarray(x) for x in as_input_list(model, inputs)]
         input_batch = _input_batch(model)
-        _check_first_sample(model, arrays, input_batch)
+        if not validated:
+            _check_first_sample(model, arrays, input_batch)
         n_samples = int(arrays[0].shape[0])
         for array in arrays[1:]:
             if int(array.shape[0]) != n_samples:
@@ -85,7 +88,7 @@ class Session:
                 "used)."
             )
         fixed = stateful or input_batch
-        return cls(model.name, runner, parts, tuple(arrays), n_samples, model, fixed)
+        return cls(model.name, runner, parts, tuple(arrays), n_samples, model, fixed, validated)
 
     def bytes_per_sample(self, with_inputs: bool) -> int:
         """Bytes one sample's trace takes (plus its inputs when ``with_inputs``)."""
@@ -121,7 +124,8 @@ class Session:
                 # Every call gets the same shape: no recompilation for the tail, fixed batch sizes kept.
                 chunk = [_pad(c, size) for c in chunk]
             try:
-                chunk = prepare_inputs(self.model, chunk)
+                if not self.validated:
+                    chunk = prepare_inputs(self.model, chunk)
             except RnnlensError as exc:
                 if len(bounds) == 1:
                     raise
