@@ -255,3 +255,18 @@ def test_cli_refuses_a_fifo_model_with_one_line(tmp_path):
     assert (
         result.output.strip().startswith("Error:") and len(result.output.strip().splitlines()) == 1
     )
+
+
+def test_the_saved_loss_is_kept_beside_the_model_not_on_it(saved):
+    import gc
+    import weakref
+
+    from rnnlens.loading import saved_loss
+
+    model = load_model(saved["keras"])
+    assert saved_loss(model) is not None
+    assert not [name for name in vars(model) if "rnnlens" in name]
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

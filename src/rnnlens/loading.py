@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import warnings
+import weakref
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,7 +70,7 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
         raise ModelLoadError(f"{str(file)!r} holds a {type(model).__name__}, not a Keras model.")
     loss = _read_saved_loss(file, suffix)
     if loss is not None:
-        model._rnnlens_saved_loss = loss  # type: ignore[attr-defined]
+        _SAVED_LOSSES[model] = loss
     return model
 
 
@@ -91,9 +92,16 @@ def saved_loss(model: Any) -> Any:
     """The loss a model was compiled with: from ``model.loss`` or, for loaded files, the file's config."""
     loss = getattr(model, "loss", None)
     if loss is None:
-        loss = getattr(model, "_rnnlens_saved_loss", None)
+        try:
+            loss = _SAVED_LOSSES.get(model)
+        except TypeError:  # not weakly referenceable: it was not loaded by rnnlens
+            loss = None
     return loss
 
+
+# The loss each file was compiled with (``compile=False`` drops it), kept beside the model rather than written
+# onto it; plain names and flags only, so an entry never keeps its model alive.
+_SAVED_LOSSES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 # A real config is a few hundred kB; a model's weights may be large, but never larger than the file allows.
 MAX_CONFIG_BYTES = 64 * 2**20
