@@ -50,12 +50,15 @@ if TYPE_CHECKING:
     from rnnlens.data import load_data as load_data
     from rnnlens.datasets.cmapss import load_cmapss_fd001 as load_cmapss_fd001
     from rnnlens.datasets.cmapss import load_demo_models as load_demo_models
+    from rnnlens.decoding import GenerationOptions as GenerationOptions
     from rnnlens.decoding import Interpretation as Interpretation
+    from rnnlens.decoding import RegressionOptions as RegressionOptions
     from rnnlens.decoding import choose_threshold as choose_threshold
     from rnnlens.decoding import decode as decode
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
+    from rnnlens.validation import PreparedInputs as PreparedInputs
     from rnnlens.report import ReportData as ReportData
     from rnnlens.report import collect_report as collect_report
     from rnnlens.report import render_report as render_report
