@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
-    from rnnlens.validation import PreparedInputs as PreparedInputs
     from rnnlens.report import ReportData as ReportData
     from rnnlens.report import collect_report as collect_report
     from rnnlens.report import render_report as render_report
@@ -66,6 +65,7 @@ if TYPE_CHECKING:
     from rnnlens.tracing import Trace as Trace
     from rnnlens.tracing import trace as trace
     from rnnlens.tracing import trace_to_file as trace_to_file
+    from rnnlens.validation import PreparedInputs as PreparedInputs
 
 
 def _lazy_table() -> dict[str, tuple[str, str | None]]:
