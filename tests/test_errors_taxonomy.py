@@ -164,3 +164,90 @@ def test_empty_or_non_integer_samples_are_option_errors_a_missing_sample_a_targe
 def test_option_and_target_errors_are_still_value_errors():
     """Callers that caught the old TargetError / DataError by ``except ValueError`` keep working."""
     assert issubclass(OptionError, ValueError) and issubclass(TargetError, ValueError)
+
+
+# The last raises that contradicted the table (#11 item 7): options of the wrong type or value are
+# OptionError, unusable validation data and probabilities DataError, a model without an encoder and a
+# decoder input UnsupportedLayerError. Each was a TargetError before.
+
+
+@pytest.mark.parametrize(
+    ("arguments", "match"),
+    [
+        ({"max_samples": 0}, "`max_samples` must be an integer >= 1"),
+        ({"samples": [0.5]}, "must hold sample indices"),
+        ({"labels": 42}, "`labels` must be a list of strings"),
+        ({"vocab": {"x": None}}, "no vocabulary"),
+    ],
+)
+def test_report_options_of_the_wrong_type_or_value_are_option_errors(arguments, match):
+    from rnnlens.report.options import report_options
+
+    with pytest.raises(OptionError, match=match):
+        report_options(**arguments)
+
+
+def test_threshold_method_without_validation_data_is_an_option_error(sentiment):
+    tokens = np.ones((2, 20), "int32")
+    with pytest.raises(OptionError, match=r"pass validation=\(x_val, y_val\)"):
+        rnnlens.decode(sentiment, tokens, threshold="f1")
+    with pytest.raises(OptionError, match="`validation` must be"):
+        rnnlens.decode(sentiment, tokens, threshold="f1", validation=(None, [0, 1]))
+
+
+def test_choose_threshold_method_is_an_option_error_its_labels_data_errors():
+    from rnnlens.decoding.thresholds import choose_threshold
+
+    with pytest.raises(OptionError, match="`method` must be one of"):
+        choose_threshold([0, 1], [0.1, 0.9], "accuracy")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="must be 0 or 1"):
+        choose_threshold([0, 2], [0.1, 0.9])
+
+
+def test_binary_threshold_is_an_option_error_probabilities_a_data_error():
+    from rnnlens.decoding.binary import decode_binary
+
+    with pytest.raises(OptionError, match="`threshold` must lie in"):
+        decode_binary(np.array([[0.5]]), threshold=1.5)
+    with pytest.raises(DataError, match="Sigmoid probabilities must lie in"):
+        decode_binary(np.array([[2.5]]))
+
+
+def test_generation_max_length_is_an_option_error():
+    from rnnlens.decoding.seq2seq import generate_greedy
+    from tests.helpers import small_translator
+
+    translator = small_translator()  # decoder input of 5 steps
+    source = np.ones((2, 6), "int32")
+    for max_length in (0, 9):
+        with pytest.raises(OptionError, match="`max_length`"):
+            generate_greedy(
+                translator, [source, None], decoder_index=1, start_token=1, max_length=max_length
+            )
+
+
+def test_generation_without_start_token_is_an_option_error():
+    from tests.helpers import small_translator
+
+    with pytest.raises(OptionError, match="needs the decoder's start token"):
+        rnnlens.decode(small_translator(), [np.ones((2, 6), "int32")])
+
+
+def test_generation_without_encoder_and_decoder_inputs_is_unsupported(forecaster, series):
+    from rnnlens.decoding.generation import GenerationOptions, generate_from_encoder
+
+    out = rnnlens.inspect_model(forecaster).output(0)
+    with pytest.raises(UnsupportedLayerError, match="an encoder input and a decoder input"):
+        generate_from_encoder(
+            forecaster, out, series, None, "none", None, GenerationOptions(), 8, {}
+        )
+
+
+@pytest.mark.parametrize("value", [42, [], ["lstm", 3]])
+def test_names_argument_of_the_wrong_type_is_an_option_error(forecaster, series, value):
+    from rnnlens.tracing.names import as_names
+
+    with pytest.raises(OptionError, match="`layers` must be a name"):
+        as_names(value, "layers")
+    with pytest.raises(OptionError, match="`layers` must be a name"):
+        rnnlens.trace(forecaster, series, layers=value)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlens.decoding import decode, decode_binary
-from rnnlens.errors import TargetError
+from rnnlens.errors import DataError, OptionError, TargetError
 from tests.helpers import random_tokens
 
 
@@ -52,7 +52,7 @@ def test_threshold_chosen_on_validation_data(sentiment, tokens):
 
 
 def test_method_without_validation_is_explained(sentiment, tokens):
-    with pytest.raises(TargetError, match=r"pass validation=\(x_val, y_val\)"):
+    with pytest.raises(OptionError, match=r"pass validation=\(x_val, y_val\)"):
         decode(sentiment, tokens, threshold="youden")
 
 
@@ -86,12 +86,12 @@ def test_multilabel_per_label_thresholds(multilabel_classifier, series):
     assert result.table["labels"].tolist() == expected
     with pytest.raises(TargetError, match="3 sigmoid units .* 2 class names"):
         decode(multilabel_classifier, series, labels=names[:2])
-    with pytest.raises(TargetError, match=r"one number or one per output unit \(3\)"):
+    with pytest.raises(OptionError, match=r"one number or one per output unit \(3\)"):
         decode(multilabel_classifier, series, threshold=[0.5, 0.5])
 
 
 def test_out_of_range_probabilities_and_thresholds():
-    with pytest.raises(TargetError, match=r"must lie in \[0, 1\].*a from_logits=True loss"):
+    with pytest.raises(DataError, match=r"must lie in \[0, 1\].*a from_logits=True loss"):
         decode_binary(np.array([[2.5]]))
-    with pytest.raises(TargetError, match=r"`threshold` must lie in \[0, 1\]"):
+    with pytest.raises(OptionError, match=r"`threshold` must lie in \[0, 1\]"):
         decode_binary(np.array([[0.5]]), threshold=1.5)

@@ -97,9 +97,9 @@ def test_dataset_without_decoder_input_generates_with_vocab_markers(translator, 
 
 
 def test_generation_errors_are_explained(translator, source_tokens):
-    with pytest.raises(TargetError, match="needs the decoder's start token"):
+    with pytest.raises(OptionError, match="needs the decoder's start token"):
         decode(translator, [source_tokens])
-    with pytest.raises(TargetError, match="decoder input holds 5 steps"):
+    with pytest.raises(OptionError, match="decoder input holds 5 steps"):
         decode(translator, [source_tokens], start_token=START, max_length=9)
     with pytest.raises(TargetError, match="`start_token` '<bos>' is not in the vocabulary"):
         decode(translator, [source_tokens], vocab=TARGET_VOCAB, start_token="<bos>")

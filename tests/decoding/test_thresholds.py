@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rnnlens.decoding import choose_threshold
-from rnnlens.errors import TargetError
+from rnnlens.errors import DataError, OptionError
 
 
 def brute_force(y, s, method):
@@ -73,15 +73,15 @@ def test_docstring_example():
 
 
 @pytest.mark.parametrize(
-    ("y", "s", "method", "pattern"),
+    ("y", "s", "method", "error", "pattern"),
     [
-        ([0, 1], [0.1, 0.9], "accuracy", "must be one of"),
-        ([0, 1, 1], [0.1, 0.9], "f1", "same length"),
-        ([0, 2], [0.1, 0.9], "f1", "must be 0 or 1; found 2"),
-        ([1, 1], [0.1, 0.9], "youden", "needs both classes.*2 positive and 0 negative"),
-        ([0, 1], [0.1, np.nan], "f1", "NaN or inf"),
+        ([0, 1], [0.1, 0.9], "accuracy", OptionError, "must be one of"),
+        ([0, 1, 1], [0.1, 0.9], "f1", DataError, "same length"),
+        ([0, 2], [0.1, 0.9], "f1", DataError, "must be 0 or 1; found 2"),
+        ([1, 1], [0.1, 0.9], "youden", DataError, "needs both classes.*2 positive and 0 negative"),
+        ([0, 1], [0.1, np.nan], "f1", DataError, "NaN or inf"),
     ],
 )
-def test_bad_validation_data_is_explained(y, s, method, pattern):
-    with pytest.raises(TargetError, match=pattern):
+def test_bad_validation_data_is_explained(y, s, method, error, pattern):
+    with pytest.raises(error, match=pattern):
         choose_threshold(y, s, method)

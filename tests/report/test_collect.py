@@ -131,7 +131,7 @@ def test_select_samples_checks_indices() -> None:
         select_samples(10, [10], 3)
     with pytest.raises(TargetError, match="listed twice"):
         select_samples(10, [1, -9], 3)
-    with pytest.raises(TargetError, match="`max_samples` must be an integer >= 1, received 0"):
+    with pytest.raises(OptionError, match="`max_samples` must be an integer >= 1, received 0"):
         select_samples(10, None, 0)
     with pytest.raises(OptionError, match="received '1'"):
         select_samples(10, ["1"], 3)  # type: ignore[list-item]
@@ -244,19 +244,19 @@ def test_decode_options_put_table_and_plot_in_target_units_at_the_next_step(
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [
-        ({"labels": 42}, TargetError, "`labels` must be a list of strings"),
-        ({"labels": "ab"}, TargetError, "`labels` must be a list of strings"),
-        ({"labels": [1, 2]}, TargetError, "`labels` must hold strings"),
-        ({"vocab": 42}, TargetError, "`vocab` must be a list of strings"),
-        ({"vocab": {"x": None}}, TargetError, "no vocabulary"),
-        ({"samples": 5}, TargetError, r"samples=\[5\].*max_samples=5"),
-        ({"samples": "0,1"}, TargetError, "`samples` must be a list of sample indices"),
-        ({"samples": [0.5]}, TargetError, "must hold sample indices"),
+        ({"labels": 42}, OptionError, "`labels` must be a list of strings"),
+        ({"labels": "ab"}, OptionError, "`labels` must be a list of strings"),
+        ({"labels": [1, 2]}, OptionError, "`labels` must hold strings"),
+        ({"vocab": 42}, OptionError, "`vocab` must be a list of strings"),
+        ({"vocab": {"x": None}}, OptionError, "no vocabulary"),
+        ({"samples": 5}, OptionError, r"samples=\[5\].*max_samples=5"),
+        ({"samples": "0,1"}, OptionError, "`samples` must be a list of sample indices"),
+        ({"samples": [0.5]}, OptionError, "must hold sample indices"),
         ({"samples": [6]}, TargetError, "out of range"),
         ({"samples": [-7]}, TargetError, "out of range"),
-        ({"max_samples": 0}, TargetError, "`max_samples` must be an integer >= 1"),
-        ({"max_samples": -1}, TargetError, "`max_samples` must be an integer >= 1"),
-        ({"max_samples": 2.5}, TargetError, "`max_samples` must be an integer >= 1"),
+        ({"max_samples": 0}, OptionError, "`max_samples` must be an integer >= 1"),
+        ({"max_samples": -1}, OptionError, "`max_samples` must be an integer >= 1"),
+        ({"max_samples": 2.5}, OptionError, "`max_samples` must be an integer >= 1"),
         ({"method_options": 42}, OptionError, "`method_options` must be a dict"),
         ({"decode_options": [1]}, OptionError, "`decode_options` must be a dict"),
         ({"decode_options": {"scalar": 1}}, OptionError, r"unknown key\(s\) \['scalar'\]"),

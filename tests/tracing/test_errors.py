@@ -56,7 +56,7 @@ def test_unknown_and_non_recurrent_layer_names(forecaster):
         rnnlens.trace(forecaster, random_series(2), layers="lstm_2")
     with pytest.raises(UnsupportedLayerError, match="'forecast', which is not a recurrent layer"):
         rnnlens.trace(forecaster, random_series(2), layers=["forecast"])
-    with pytest.raises(TargetError, match="`layers`"):
+    with pytest.raises(OptionError, match="`layers`"):
         rnnlens.trace(forecaster, random_series(2), layers=[3])
 
 
@@ -104,14 +104,14 @@ def test_not_a_model(tmp_path):
 @pytest.mark.parametrize("layers", [42, 3.5, b"lstm", [], ["lstm", 7]])
 def test_layers_of_the_wrong_type(forecaster, layers):
     with pytest.raises(
-        TargetError, match=r"`layers` must be a name or a (non-empty )?list of names"
+        OptionError, match=r"`layers` must be a name or a (non-empty )?list of names"
     ):
         rnnlens.trace(forecaster, random_series(2), layers=layers)
 
 
 @pytest.mark.parametrize("quantities", [42, [], [None]])
 def test_quantities_of_the_wrong_type(forecaster, quantities):
-    with pytest.raises(TargetError, match=r"`quantities` must be a name.*Expected names among"):
+    with pytest.raises(OptionError, match=r"`quantities` must be a name.*Expected names among"):
         rnnlens.trace(forecaster, random_series(2), quantities=quantities)
 
 

@@ -29,7 +29,7 @@ LAYER_CALLS = {
 @pytest.mark.parametrize("function", sorted(LAYER_CALLS))
 @pytest.mark.parametrize("layer", [42, 1.5, [], ["lstm", 3]])
 def test_layer_of_the_wrong_type(lstm_trace, function, layer):
-    with pytest.raises(TargetError, match=r"`layer` must be a name.*\['lstm'\]"):
+    with pytest.raises(OptionError, match=r"`layer` must be a name.*\['lstm'\]"):
         LAYER_CALLS[function](lstm_trace, layer)
 
 
@@ -56,7 +56,7 @@ def test_top_is_checked_with_or_without_concepts(lstm_trace, top):
 
 @pytest.mark.parametrize("gates", [42, [], [1]])
 def test_gates_of_the_wrong_type(lstm_trace, gates):
-    with pytest.raises(TargetError, match="`gates` must be a name"):
+    with pytest.raises(OptionError, match="`gates` must be a name"):
         gate_saturation(lstm_trace, gates=gates)
 
 

@@ -30,7 +30,7 @@ from rnnlens.decoding.regression import decode_regression
 from rnnlens.decoding.regression_options import RegressionOptions, resolve_regression_options
 from rnnlens.decoding.scaling import describe_scaler
 from rnnlens.decoding.thresholds import METHODS, choose_threshold
-from rnnlens.errors import OptionError, ShapeError, TargetError
+from rnnlens.errors import DataError, OptionError, ShapeError, TargetError
 
 __all__ = ["decode", "head_kind"]
 
@@ -128,14 +128,16 @@ def decode(
 
     Raises:
         ShapeError, DataError: inputs or predictions that do not fit the model (0 samples included), a
-            scaler whose std is not positive and finite.
+            scaler whose std is not positive and finite; validation labels that do not match the
+            validation predictions, are not 0/1, or miss a class.
         TargetError: labels / thresholds / tokens that do not match the output, a ``target_offset``
             outside the sequence.
         OptionError: ``batch_size`` / ``top_k`` / ``max_length`` that are not positive integers, and
             options that do not apply to the output (a threshold for a softmax head, a scaler or labels
             for a classifier / regression head, generation options for a model that is not an
-            encoder-decoder, or for an encoder-decoder read with teacher forcing); `regression` given
-            with the old keywords it replaces; a `spec` of another model.
+            encoder-decoder, or for an encoder-decoder read with teacher forcing); a threshold method
+            name that is unknown, or given without ``validation`` data (or with ``validation`` inputs
+            None); `regression` given with the old keywords it replaces; a `spec` of another model.
         UnsupportedLayerError: generation with a non-causal decoder.
 
     Example:
@@ -460,17 +462,17 @@ def _threshold(
     if not isinstance(threshold, str):
         return np.atleast_1d(np.asarray(threshold, dtype=np.float64)), "given"
     if threshold not in METHODS:
-        raise TargetError(
+        raise OptionError(
             f"Argument `threshold` must be a number in [0, 1] or one of {METHODS}, received {threshold!r}."
         )
     if validation is None:
-        raise TargetError(
+        raise OptionError(
             f"threshold={threshold!r} chooses the threshold on labelled validation data: pass "
             "validation=(x_val, y_val) (CLI --validation FILE with `y` or numeric `labels`)."
         )
     x_val, y_val = validation
     if x_val is None:
-        raise TargetError("`validation` must be (inputs, y_true) with inputs, received None.")
+        raise OptionError("`validation` must be (inputs, y_true) with inputs, received None.")
     if model is None:
         raise TargetError(
             "Choosing a threshold on validation data needs the keras.Model, not a ModelSpec."
@@ -484,7 +486,7 @@ def _threshold(
     units = scores.shape[-1]
     truth = np.asarray(y_val)
     if truth.size != scores.size:
-        raise TargetError(
+        raise DataError(
             f"Validation labels hold {truth.size} values but the model predicts {scores.size} "
             f"({scores.shape}); give one 0/1 label per prediction."
         )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlens.decoding._rows import RowContext, flatten_rows, frame_for
-from rnnlens.errors import TargetError
+from rnnlens.errors import DataError, OptionError, TargetError
 
 __all__ = ["decode_binary", "threshold_array"]
 
@@ -38,8 +38,9 @@ def decode_binary(
         The table, one row per sample (per sample and step for sequence outputs; padded steps dropped).
 
     Raises:
-        TargetError: class names or thresholds that do not match the output size, thresholds outside
-            [0, 1], probabilities outside [0, 1].
+        TargetError: class names that do not match the output size.
+        OptionError: thresholds that do not match the output size, or outside [0, 1].
+        DataError: probabilities outside [0, 1] (or NaN / inf).
 
     Example:
         >>> decode_binary(np.array([[0.2], [0.9]]), class_names=("neg", "pos"))["label"].tolist()
@@ -49,7 +50,7 @@ def decode_binary(
     rows, _, _ = flatten_rows(probabilities)
     units = rows.shape[1]
     if rows.size and (np.nanmin(rows) < 0 or np.nanmax(rows) > 1 or not np.isfinite(rows).all()):
-        raise TargetError(
+        raise DataError(
             f"Sigmoid probabilities must lie in [0, 1]; received values in [{np.nanmin(rows):.4g}, "
             f"{np.nanmax(rows):.4g}]. If these are logits, compile the model with a from_logits=True "
             "loss so rnnlens applies sigmoid."
@@ -65,15 +66,19 @@ def decode_binary(
 
 
 def threshold_array(threshold: Any, units: int) -> np.ndarray:
-    """``(units,)`` thresholds from one number or one per unit, checked to lie in [0, 1]."""
+    """``(units,)`` thresholds from one number or one per unit, checked to lie in [0, 1].
+
+    Raises:
+        OptionError: not one threshold nor one per unit, or a threshold outside [0, 1].
+    """
     cut = np.atleast_1d(np.asarray(threshold, dtype=np.float64))
     if cut.ndim != 1 or cut.size not in (1, units):
-        raise TargetError(
+        raise OptionError(
             f"Argument `threshold` must be one number or one per output unit ({units}); received "
             f"{cut.size} values."
         )
     if not np.all((cut >= 0) & (cut <= 1)):
-        raise TargetError(
+        raise OptionError(
             f"Argument `threshold` must lie in [0, 1] for probabilities; received {cut.tolist()}."
         )
     return np.broadcast_to(cut, (units,)).copy()

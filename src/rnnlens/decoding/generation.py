@@ -23,7 +23,7 @@ from rnnlens.decoding.seq2seq import (
     generation_tables,
     resolve_token,
 )
-from rnnlens.errors import OptionError, ShapeError, TargetError, UnsupportedLayerError
+from rnnlens.errors import OptionError, ShapeError, UnsupportedLayerError
 from rnnlens.model_inputs import decoder_input, describe_inputs, input_names
 
 __all__ = [
@@ -184,9 +184,11 @@ def generate_from_encoder(
         data: the :class:`rnnlens.data.Dataset` ``inputs`` is, or None.
 
     Raises:
-        UnsupportedLayerError: the output is not causal.
+        UnsupportedLayerError: the output is not causal, or the model has no separate encoder and
+            decoder inputs.
         ShapeError: the output is not per step, or encoder inputs are missing or mis-shaped.
-        TargetError: the model has one input, or no start token is known.
+        OptionError: no start token is known (neither given nor in the vocabulary).
+        TargetError: a start / end token text that is not in the vocabulary, or an id outside it.
     """
     if out.causal is False:
         raise UnsupportedLayerError(
@@ -200,13 +202,13 @@ def generate_from_encoder(
         )
     decoder = _decoder_index(model, inputs, data is not None)
     if decoder is None:
-        raise TargetError(
+        raise UnsupportedLayerError(
             "Greedy generation needs a model with an encoder input and a decoder input."
         )
     arrays = _encoder_arrays(model, inputs, decoder, data is not None)
     start = resolve_token(options.start_token, names, START_TOKENS, "start_token")
     if start is None:
-        raise TargetError(
+        raise OptionError(
             "Greedy generation needs the decoder's start token: pass start_token (id or text; CLI "
             f"--start-token), or a vocabulary holding one of {list(START_TOKENS[:6])}."
         )

@@ -11,7 +11,7 @@ import pandas as pd
 
 from rnnlens.decoding.categorical import entropy
 from rnnlens.decoding.forward import compiled_forward
-from rnnlens.errors import TargetError
+from rnnlens.errors import OptionError, TargetError
 
 __all__ = [
     "END_TOKENS",
@@ -115,7 +115,9 @@ def generate_greedy(
         :class:`Generation`.
 
     Raises:
-        TargetError: no usable length, or token ids outside the output vocabulary.
+        OptionError: no usable length (``max_length`` missing for a decoder of free length, below 1, or
+            beyond a fixed-length decoder).
+        TargetError: token ids outside the output vocabulary.
 
     Example:
         >>> gen = generate_greedy(model, [src, None], decoder_index=1, start_token=1, end_token=2)  # doctest: +SKIP
@@ -124,16 +126,16 @@ def generate_greedy(
     if max_length is None:
         max_length = decoder_length
     if max_length is None:
-        raise TargetError(
+        raise OptionError(
             "The decoder input has no fixed length; pass max_length (CLI --max-length) to bound generation."
         )
     if decoder_length is not None and max_length > decoder_length:
-        raise TargetError(
+        raise OptionError(
             f"Argument `max_length` is {max_length} but the decoder input holds {decoder_length} steps; "
             f"a fixed-length decoder cannot generate more. Use max_length <= {decoder_length}."
         )
     if max_length < 1:
-        raise TargetError(f"Argument `max_length` must be at least 1, received {max_length}.")
+        raise OptionError(f"Argument `max_length` must be at least 1, received {max_length}.")
     width = int(decoder_length or max_length)
     encoder = [np.asarray(a) for i, a in enumerate(inputs) if i != decoder_index]
     batch = int(encoder[0].shape[0]) if encoder else 0

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rnnlens.errors import TargetError
+from rnnlens.errors import DataError, OptionError
 
 __all__ = ["METHODS", "ThresholdChoice", "choose_threshold"]
 
@@ -48,35 +48,36 @@ def choose_threshold(y_true: Any, scores: Any, method: Method = "f1") -> Thresho
         :class:`ThresholdChoice`.
 
     Raises:
-        TargetError: unknown method, mismatched lengths, labels other than 0/1, non-finite scores, or a
-            validation set without both classes.
+        OptionError: an unknown method.
+        DataError: mismatched lengths, labels other than 0/1, non-finite scores, or a validation set
+            without both classes.
 
     Example:
         >>> choose_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).threshold
         0.225
     """
     if method not in METHODS:
-        raise TargetError(f"Argument `method` must be one of {METHODS}, received {method!r}.")
+        raise OptionError(f"Argument `method` must be one of {METHODS}, received {method!r}.")
     truth = np.asarray(y_true).reshape(-1)
     score = np.asarray(scores, dtype=np.float64).reshape(-1)
     if truth.shape != score.shape:
-        raise TargetError(
+        raise DataError(
             f"Validation labels and scores must have the same length; received {truth.size} labels "
             f"and {score.size} scores."
         )
     if not np.isin(truth, (0, 1)).all():
         bad = truth[~np.isin(truth, (0, 1))][0].item()
-        raise TargetError(
+        raise DataError(
             f"Validation labels for a sigmoid output must be 0 or 1; found {bad!r}. Pass the binary "
             "ground truth (one column per label for multi-label outputs)."
         )
     if not np.isfinite(score).all():
-        raise TargetError("Scores contain NaN or inf; cannot choose a threshold.")
+        raise DataError("Scores contain NaN or inf; cannot choose a threshold.")
     truth = truth.astype(bool)
     positives = int(truth.sum())
     negatives = truth.size - positives
     if positives == 0 or negatives == 0:
-        raise TargetError(
+        raise DataError(
             f"Choosing a threshold needs both classes in the validation labels; received {positives} "
             f"positive and {negatives} negative sample(s). Use a larger validation set."
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.errors import OptionError, TargetError
+from rnnlens.errors import OptionError
 
 __all__ = [
     "DECODE_OPTIONS",
@@ -75,10 +75,10 @@ def report_options(
     here only their type. ``target`` and ``output`` are checked by the functions that read them.
 
     Raises:
-        TargetError: ``samples`` is not a list of integers, ``max_samples`` not an integer >= 1, ``labels``
-            or ``vocab`` not lists of strings.
-        OptionError: ``states`` / ``attributions`` not booleans, ``method`` not a string, ``title`` not a
-            string, ``method_options`` / ``decode_options`` not dicts, or an unknown decode option.
+        OptionError: ``samples`` is not a list of integers, ``max_samples`` not an integer >= 1,
+            ``labels`` or ``vocab`` not lists of strings, ``states`` / ``attributions`` not booleans,
+            ``method`` not a string, ``title`` not a string, ``method_options`` / ``decode_options``
+            not dicts, or an unknown decode option.
 
     Example:
         >>> report_options(samples=[0, 3], decode_options={"target_offset": 1}).decode_options
@@ -112,13 +112,13 @@ def report_options(
 
 
 def check_max_samples(max_samples: Any) -> None:
-    """Refuse a ``max_samples`` that is not an integer >= 1 (:class:`TargetError`)."""
+    """Refuse a ``max_samples`` that is not an integer >= 1 (:class:`OptionError`)."""
     if (
         isinstance(max_samples, bool)
         or not isinstance(max_samples, numbers.Integral)
         or max_samples < 1
     ):
-        raise TargetError(
+        raise OptionError(
             f"Argument `max_samples` must be an integer >= 1, received {max_samples!r}."
         )
 
@@ -127,13 +127,13 @@ def _samples(samples: Any) -> tuple[int, ...] | None:
     if samples is None:
         return None
     if isinstance(samples, numbers.Integral) and not isinstance(samples, bool):
-        raise TargetError(
+        raise OptionError(
             f"Argument `samples` must be a list of sample indices, received the integer {samples!r}. "
             f"Pass samples=[{samples}] to report that sample, or max_samples={samples} for the first "
             f"{samples}."
         )
     if isinstance(samples, str | bytes | Mapping) or not hasattr(samples, "__iter__"):
-        raise TargetError(
+        raise OptionError(
             f"Argument `samples` must be a list of sample indices (integers), received "
             f"{type(samples).__name__} {samples!r}."
         )
@@ -141,7 +141,7 @@ def _samples(samples: Any) -> tuple[int, ...] | None:
     chosen = []
     for value in items:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TargetError(
+            raise OptionError(
                 f"Argument `samples` must hold sample indices (integers), received {value!r}."
             )
         chosen.append(int(value))
@@ -152,14 +152,14 @@ def _names(value: Any, argument: str, one_per: str) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
-        raise TargetError(
+        raise OptionError(
             f"Argument `{argument}` must be a list of strings, one per {one_per}, received "
             f"{type(value).__name__} {value!r}."
         )
     items = np.asarray(value).reshape(-1).tolist() if isinstance(value, np.ndarray) else value
     wrong = next((item for item in items if not isinstance(item, str)), None)
     if wrong is not None:
-        raise TargetError(
+        raise OptionError(
             f"Argument `{argument}` must hold strings, one per {one_per}; found "
             f"{type(wrong).__name__} {wrong!r}."
         )
@@ -171,13 +171,13 @@ def _vocab(vocab: Any) -> tuple[str, ...] | Mapping[str, tuple[str, ...]] | None
         frozen: dict[str, tuple[str, ...]] = {}
         for name, words in vocab.items():
             if not isinstance(name, str):
-                raise TargetError(
+                raise OptionError(
                     f"Argument `vocab` as a dict maps input names (strings) to vocabularies, received "
                     f"the key {name!r}."
                 )
             words = _names(words, f"vocab[{name!r}]", "token id")
             if words is None:
-                raise TargetError(f"Argument `vocab` gives input {name!r} no vocabulary (None).")
+                raise OptionError(f"Argument `vocab` gives input {name!r} no vocabulary (None).")
             frozen[name] = words
         return frozen
     return _names(vocab, "vocab", "token id")

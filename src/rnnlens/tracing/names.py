@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnnlens.errors import TargetError
+from rnnlens.errors import OptionError
 
 __all__ = ["as_names"]
 
@@ -21,7 +21,7 @@ def as_names(value: Any, argument: str, known: list[str] | None = None) -> list[
         The names, in the order given.
 
     Raises:
-        TargetError: ``value`` is not a string or an iterable of strings (``42``, ``[1, 2]``), or is empty.
+        OptionError: ``value`` is not a string or an iterable of strings (``42``, ``[1, 2]``), or is empty.
 
     Example:
         >>> as_names("lstm", "layers")
@@ -31,13 +31,13 @@ def as_names(value: Any, argument: str, known: list[str] | None = None) -> list[
         return [value]
     hint = f" Expected names among {known}." if known else ""
     if isinstance(value, bytes) or not hasattr(value, "__iter__"):
-        raise TargetError(
+        raise OptionError(
             f"Argument `{argument}` must be a name or a list of names, received "
             f"{type(value).__name__} {value!r}.{hint}"
         )
     names = list(value)
     if not names or not all(isinstance(name, str) for name in names):
-        raise TargetError(
+        raise OptionError(
             f"Argument `{argument}` must be a name or a non-empty list of names, received {value!r}."
             f"{hint}"
         )
