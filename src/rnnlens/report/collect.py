@@ -39,8 +39,8 @@ def select_samples(n_samples: int, samples: Sequence[int] | None, max_samples: i
     """The data indices to report: ``samples`` as given (checked), else the first ``max_samples``.
 
     Raises:
-        OptionError: ``samples`` empty or holding a non-integer.
-        TargetError: an index out of range, a repeated index, or ``max_samples < 1``.
+        OptionError: ``samples`` empty or holding a non-integer, or ``max_samples < 1``.
+        TargetError: an index out of range, or a repeated index.
     """
     from rnnlens.errors import OptionError
 
@@ -128,8 +128,9 @@ def collect_report(
 
     Raises:
         ModelLoadError: the model cannot be loaded. ShapeError, DataError: the data does not fit the model.
-        TargetError: bad ``samples`` / ``max_samples`` / ``target`` / ``output`` / ``labels`` / ``vocab``.
-        OptionError: unknown method or option, or an argument of the wrong type (see
+        TargetError: a sample index out of range or repeated; a ``target`` or ``output`` that does not exist.
+        OptionError: unknown method or option; ``samples``, ``max_samples``, ``labels`` or ``vocab`` of the
+            wrong type or value; an argument of the wrong type (see
         :func:`rnnlens.report.options.report_options`); a precomputed result of the wrong type, or one
         computed for another model, output or other samples. Parts that cannot be computed for this model
         (e.g. gates of a custom cell) become notes in the report instead.

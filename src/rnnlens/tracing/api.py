@@ -56,10 +56,9 @@ def trace(
     Raises:
         ShapeError: wrong rank, feature count or batch size.
         DataError: NaN / inf or non-numeric inputs.
-        TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity;
-            either is not a name or a list of names.
-        OptionError: ``batch_size`` is not a positive integer, or ``memory_budget_mb`` not a finite
-            positive number (or None).
+        TargetError: ``layers`` names a layer that does not exist, or ``quantities`` an unknown quantity.
+        OptionError: ``layers`` or ``quantities`` is not a name or a list of names; ``batch_size`` is not a
+            positive integer, or ``memory_budget_mb`` not a finite positive number (or None).
         UnsupportedLayerError: the model has no traceable recurrent layer, or ``layers`` names a layer
             that is not recurrent.
         MemoryBudgetError: the trace would exceed ``memory_budget_mb``.
