@@ -89,3 +89,8 @@ def test_feature_concepts_keep_nan_as_missing():
     x = np.zeros((2, 3, 1))
     x[0, 1, 0] = np.nan
     assert np.isnan(feature_concepts(x, ["f"])["f"][0, 1])
+
+
+def test_feature_concepts_refuse_values_no_model_input_can_hold():
+    with pytest.raises(DataError, match="beyond float32's range"):
+        feature_concepts(np.full((1, 2, 1), 1e300))

@@ -151,6 +151,11 @@ def feature_concepts(
         raise DataError(
             "Argument `inputs` contains inf; use finite values (NaN marks cells to leave out)."
         )
+    if np.nanmax(np.abs(array), initial=0.0) > np.finfo(np.float32).max:
+        raise DataError(
+            "Argument `inputs` holds values beyond float32's range; they cannot be the inputs a trace was "
+            "made from (models compute in float32). Rescale them first."
+        )
     n_features = array.shape[2]
     if feature_names is not None and (
         isinstance(feature_names, str | bytes) or not hasattr(feature_names, "__iter__")
