@@ -10,6 +10,7 @@ from rnnlens.attribution.ablation import FeatureAblation
 from rnnlens.attribution.api import attribute
 from rnnlens.attribution.base import Attribution
 from rnnlens.attribution.baselines import Baseline
+from rnnlens.attribution.expected_gradients import ExpectedGradients
 from rnnlens.attribution.input_x_gradient import InputXGradient
 from rnnlens.attribution.integrated_gradients import IntegratedGradients, integration_rule
 from rnnlens.attribution.occlusion import Occlusion
@@ -26,6 +27,7 @@ __all__ = [
     "AttributionResult",
     "Baseline",
     "Coalitions",
+    "ExpectedGradients",
     "FeatureAblation",
     "InputXGradient",
     "IntegratedGradients",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rnnlens.attribution.base import Results, attach_labels
+from rnnlens.attribution.baselines import background_baseline, prepare_background
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.options import OptionError
 from rnnlens.attribution.registry import method_info
@@ -26,6 +27,7 @@ def attribute(
     target: Any = None,
     baselines: Any = None,
     *,
+    background: Any = None,
     feature_names: Sequence[str] | None = None,
     sample_ids: Any = None,
     timestamps: Any = None,
@@ -43,7 +45,11 @@ def attribute(
         method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``).
         target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
             ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
-        baselines: see :class:`rnnlens.attribution.Baseline` (default zeros).
+        baselines: see :class:`rnnlens.attribution.Baseline` (default zeros; with ``background``, its mean).
+        background: reference samples from the training distribution, shaped like ``inputs`` (an array,
+            a list / dict per input or a Dataset), validated like them. Expected gradients draws its
+            baselines from it; methods that take one baseline use its per-feature mean
+            (``Baseline.mean(background)``) when ``baselines`` is not given; other methods refuse it.
         feature_names: ``(features,)`` names of the (first float) input's features.
         sample_ids: ``(batch,)`` one id per sample.
         timestamps: ``(batch, time)`` the time of every step of the first input.
@@ -56,8 +62,9 @@ def attribute(
         An :class:`AttributionResult`, or a tuple with one per input for multi-input models.
 
     Raises:
-        OptionError: unknown method or option, or a label for an axis the inputs lack. ShapeError, DataError, TargetError: bad inputs, baselines
-            or target. ModelLoadError: the model file cannot be loaded.
+        OptionError: unknown method or option, a label for an axis the inputs lack, or ``background``
+            for a method that takes no baseline. ShapeError, DataError, TargetError: bad inputs, baselines,
+            background or target. ModelLoadError: the model file cannot be loaded.
 
     Example:
         >>> result = rnnlens.attribute(model, x, method="ig", target=(5, 0), n_steps=64)
@@ -85,7 +92,20 @@ def attribute(
         labels = InputLabels.from_dataset(inputs.data).updated(labels)
         inputs = PreparedInputs(inputs.arrays, inputs.model)
     own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
-    result = cls(model).attribute(inputs, target=target, baselines=baselines, **own_options)
+    explainer = cls(model)
+    if background is not None:
+        if info.background:
+            own_options["background"] = background
+        elif not info.baselines:
+            raise OptionError(
+                f"Method {info.name!r} takes no baseline, so `background` does not apply to it; "
+                "leave it out, or use a method that takes baselines."
+            )
+        elif baselines is None:
+            baselines = background_baseline(prepare_background(explainer.model, background))
+        else:  # explicit baselines win; the background is still validated
+            prepare_background(explainer.model, background)
+    result = explainer.attribute(inputs, target=target, baselines=baselines, **own_options)
     if labels.empty:
         return result
     labelled = attach_labels(list(result) if isinstance(result, tuple) else [result], labels)

@@ -56,6 +56,7 @@ class Attribution:
         *,
         internal_batch_size: int | None = None,
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+        background: Any = None,
     ) -> Problem:
         """The batch made ready for this method: :func:`~rnnlens.attribution.problem.prepare_problem`."""
         return prepare_problem(
@@ -65,6 +66,7 @@ class Attribution:
             baselines,
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
+            background=background,
         )
 
     def _results(

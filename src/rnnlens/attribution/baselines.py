@@ -18,7 +18,7 @@ from rnnlens.errors import DataError, ShapeError
 if TYPE_CHECKING:
     from rnnlens.attribution.engine import Engine, Slot
 
-__all__ = ["Baseline", "resolve_baselines"]
+__all__ = ["Baseline", "background_baseline", "prepare_background", "resolve_baselines"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,45 @@ class Baseline:
     def custom(cls, value: Any) -> Baseline:
         """An array broadcastable to the input, or ``fn(x) -> array`` computed from the input batch."""
         return cls("custom", value)
+
+
+def prepare_background(model: Any, background: Any) -> list[np.ndarray]:
+    """Validate background (reference) data against ``model`` like inputs: one array per model input.
+
+    Args:
+        model: a built ``keras.Model``.
+        background: samples from the training distribution: an array ``(n, time, features)`` (token ids
+            ``(n, time)``), a list / dict with one array per model input, or a :class:`rnnlens.data.Dataset`.
+
+    Returns:
+        One validated array per model input, ``(n, ...)`` with ``n >= 1``.
+
+    Raises:
+        ShapeError: a wrong rank or size, or 0 samples. DataError: NaN / inf, non-numbers, token ids
+            outside the vocabulary. Every message names ``background``.
+
+    Example:
+        >>> [a.shape for a in prepare_background(model, x_train)]
+        [(100, 6, 2)]
+    """
+    from rnnlens.validation import prepare_inputs
+
+    try:
+        arrays = prepare_inputs(model, background)
+    except (ShapeError, DataError) as exc:
+        detail = str(exc).replace("Argument `inputs`", "It")
+        raise type(exc)(f"Argument `background` (reference data) is invalid: {detail}") from None
+    if len(arrays[0]) == 0:
+        raise ShapeError(
+            "Argument `background` holds 0 samples; pass at least one sample from the training data."
+        )
+    return arrays
+
+
+def background_baseline(arrays: list[np.ndarray]) -> Baseline:
+    """The baseline a background gives methods that take one baseline: its per-feature mean
+    (:meth:`Baseline.mean`; the mean embedding of its tokens for token inputs), at every step."""
+    return Baseline.mean(arrays[0] if len(arrays) == 1 else list(arrays))
 
 
 def resolve_baselines(

@@ -14,7 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from rnnlens.attribution.baselines import resolve_baselines
+from rnnlens.attribution.baselines import (
+    background_baseline,
+    prepare_background,
+    resolve_baselines,
+)
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
 from rnnlens.attribution.engine import Engine
 from rnnlens.attribution.labels import InputLabels
@@ -42,6 +46,8 @@ class Problem:
         memory_budget_mb, internal_batch_size: how evaluations are chunked (see :meth:`chunk`).
         labels: the names the inputs came with (a :class:`rnnlens.data.Dataset`'s feature names,
             sequence ids, timestamps, vocabulary).
+        background: per input, ``(n, time, features | embedding_dim)`` float32 reference samples in
+            attribution space, or None when no ``background`` was given.
     """
 
     arrays: list[np.ndarray]
@@ -55,6 +61,7 @@ class Problem:
     internal_batch_size: int | None
     labels: InputLabels
     engine: Engine
+    background: list[np.ndarray] | None = None
 
     @property
     def n_rows(self) -> int:
@@ -77,6 +84,7 @@ def prepare_problem(
     *,
     internal_batch_size: int | None = None,
     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+    background: Any = None,
 ) -> Problem:
     """Validate a batch and make it ready to explain: attribution space, outputs, target, baselines.
 
@@ -89,13 +97,17 @@ def prepare_problem(
             :class:`~rnnlens.attribution.Baseline`.
         internal_batch_size: at most this many rows per compiled call.
         memory_budget_mb: sizes the compiled calls when ``internal_batch_size`` is None.
+        background: reference data from the training distribution (see
+            :func:`~rnnlens.attribution.baselines.prepare_background`). Without ``baselines`` its
+            per-feature mean is the baseline (:func:`~rnnlens.attribution.baselines.background_baseline`).
 
     Returns:
         A :class:`Problem`.
 
     Raises:
         ModelLoadError: the path cannot be loaded. ShapeError, DataError: bad inputs or baselines.
-        TargetError: a bad target. OptionError: a bad batch size or memory budget.
+        TargetError: a bad target. OptionError: a bad batch size or memory budget. ShapeError, DataError
+            naming ``background``: bad background data.
 
     Example:
         >>> problem = prepare_problem(model, x, target=(5, 0))
@@ -114,6 +126,9 @@ def prepare_problem(
     size = chunk_size(len(arrays[0]), engine.bytes_per_row(), internal_batch_size, memory_budget_mb)
     outputs = engine.outputs(space, tokens, size)
     resolved = resolve_target(target, outputs, engine.output_names)
+    reference = prepare_background(model, background) if background is not None else None
+    if reference is not None and baselines is None:
+        baselines = background_baseline(reference)
     return Problem(
         arrays=arrays,
         space=space,
@@ -126,6 +141,7 @@ def prepare_problem(
         internal_batch_size=internal_batch_size,
         labels=labels,
         engine=engine,
+        background=engine.to_space(reference) if reference is not None else None,
     )
 
 

@@ -18,6 +18,7 @@ from rnnlens.attribution.options import (
     check_ablation_groups,
     check_integration,
     check_n_steps,
+    check_positive_int,
     parse_pair,
 )
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_N_STEPS",
+    "MAX_BACKGROUND_SAMPLES",
     "METHODS",
     "MethodInfo",
     "MethodOption",
@@ -37,6 +39,8 @@ __all__ = [
 
 # The one default of integrated gradients' quadrature points, for the library and every CLI command.
 DEFAULT_N_STEPS = 50
+# Expected gradients: each draw costs n_steps evaluations per row; beyond this the mean barely moves.
+MAX_BACKGROUND_SAMPLES = 1024
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class MethodInfo:
 
     ``kind`` is ``"gradient"`` or ``"perturbation"``; ``completeness`` says whether attributions sum to
     ``F(x) - F(baseline)`` (so a completeness gap is reported); ``baselines`` whether it takes baselines.
+    Every method takes ``background=`` (reference data) through :func:`rnnlens.attribute`: ``background``
+    True means the method reads the data itself (expected gradients draws its baselines from it); methods
+    with ``baselines`` and not ``background`` get its per-feature mean as their baseline.
     """
 
     name: str
@@ -82,11 +89,22 @@ class MethodInfo:
     baselines: bool
     summary: str
     options: tuple[MethodOption, ...] = ()
+    background: bool = False
 
     def load(self) -> type[Attribution]:
         """Import and return the method's class."""
         cls: type[Attribution] = getattr(importlib.import_module(self.module), self.class_name)
         return cls
+
+
+def _check_seed(value: Any, flag: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OptionError(f"{flag} must be an int, received {value!r}.")
+    return value
+
+
+def _check_background_samples(value: Any, flag: str) -> int:
+    return check_positive_int(value, flag, maximum=MAX_BACKGROUND_SAMPLES)
 
 
 METHODS: tuple[MethodInfo, ...] = (
@@ -187,6 +205,51 @@ METHODS: tuple[MethodInfo, ...] = (
                 check_ablation_groups,
             ),
         ),
+    ),
+    MethodInfo(
+        "expected_gradients",
+        "rnnlens.attribution.expected_gradients",
+        "ExpectedGradients",
+        ("eg",),
+        "gradient",
+        True,
+        False,
+        "Integrated gradients averaged over baselines drawn from --background; sums to F(x) - mean F(b).",
+        (
+            MethodOption(
+                "n_samples",
+                "--eg-samples",
+                int,
+                16,
+                "Expected gradients: baselines drawn from the background per explained row.",
+                _check_background_samples,
+            ),
+            MethodOption(
+                "n_steps",
+                "--steps",
+                int,
+                DEFAULT_N_STEPS,
+                f"Integrated / expected gradients: quadrature points (1 to {MAX_N_STEPS}).",
+                check_n_steps,
+            ),
+            MethodOption(
+                "integration",
+                "--integration",
+                str,
+                "gausslegendre",
+                "Integrated gradients: gausslegendre or riemann_left|right|middle|trapezoid.",
+                check_integration,
+            ),
+            MethodOption(
+                "seed",
+                "--seed",
+                int,
+                0,
+                "Expected gradients: seed of the background draws.",
+                _check_seed,
+            ),
+        ),
+        background=True,
     ),
 )
 

@@ -46,6 +46,13 @@ def attribute(
     reference: Path | None = typer.Option(
         None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
     ),
+    background: Path | None = typer.Option(
+        None,
+        "--background",
+        help="Reference data from the training distribution (any DATA format): expected_gradients "
+        "draws its baselines from it; methods with a baseline use its per-feature mean unless "
+        "--baseline is given.",
+    ),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Rows per compiled call (default: sized by a 512 MB budget)."
     ),
@@ -76,6 +83,7 @@ def attribute(
         if batch_size is not None:
             options["internal_batch_size"] = check_positive_int(batch_size, "--batch-size")
         _check_flags(top, baseline, reference, info)
+        _check_background(background, info)
         check_out(out, SAVE_SUFFIXES)
         keras_model = load_model(model, safe_mode=not unsafe)
         dataset = read_dataset(data, keras_model, data_options)
@@ -91,6 +99,9 @@ def attribute(
                 method=info.name,
                 target=_parse_target(target, output),
                 baselines=baselines,
+                background=read_model_inputs(background, keras_model, data_options)
+                if background is not None
+                else None,
                 **options,
             )
         except TargetError as exc:
@@ -127,6 +138,21 @@ def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> 
         raise OptionError(
             f"--reference is the data behind --baseline mean or median, but --baseline is {baseline!r}; "
             "add --baseline mean (or median), or leave --reference out."
+        )
+
+
+def _check_background(background: Path | None, info: Any) -> None:
+    from rnnlens.attribution.options import OptionError
+
+    if background is None and info.background:
+        raise OptionError(
+            f"{info.name} draws its baselines from reference data; add --background FILE (samples from "
+            "the training data, in any format DATA takes)."
+        )
+    if background is not None and not (info.background or info.baselines):
+        raise OptionError(
+            f"--background does not apply to {info.name}, which takes no baseline. Leave --background "
+            f"out, or use {_methods_with_baselines()}."
         )
 
 
