@@ -11,6 +11,8 @@ from rnnlens.attribution.registry import METHODS
 # Fast options per method; fine-grained windows so that per-cell axioms hold exactly for occlusion.
 CONTRACT_OPTIONS: dict[str, dict] = {
     "integrated_gradients": {"n_steps": 16},
+    # without a background it falls back to IG from `baselines`, so the shared axioms apply to it too
+    "expected_gradients": {"n_steps": 16},
     "saliency": {},
     "input_x_gradient": {},
     "occlusion": {"window": (1, 1)},
