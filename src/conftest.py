@@ -57,5 +57,7 @@ def _doctest_names(
         rnnlens=rnnlens,
         model=_tiny_model(),
         x=np.linspace(-1.0, 1.0, 4 * 6 * 2, dtype="float32").reshape(4, 6, 2),
+        # reference data "from the training distribution" for background examples
+        x_train=np.sin(np.arange(100 * 6 * 2, dtype="float32")).reshape(100, 6, 2),
         folder=tmp_path_factory.mktemp("doctest"),
     )
