@@ -107,6 +107,24 @@ def _check_background_samples(value: Any, flag: str) -> int:
     return check_positive_int(value, flag, maximum=MAX_BACKGROUND_SAMPLES)
 
 
+# Options that integrated and expected gradients share: one flag, one default, one check.
+_N_STEPS = MethodOption(
+    "n_steps",
+    "--steps",
+    int,
+    DEFAULT_N_STEPS,
+    f"Integrated / expected gradients: quadrature points (1 to {MAX_N_STEPS}).",
+    check_n_steps,
+)
+_INTEGRATION = MethodOption(
+    "integration",
+    "--integration",
+    str,
+    "gausslegendre",
+    "Integrated gradients: gausslegendre or riemann_left|right|middle|trapezoid.",
+    check_integration,
+)
+
 METHODS: tuple[MethodInfo, ...] = (
     MethodInfo(
         "integrated_gradients",
@@ -118,22 +136,8 @@ METHODS: tuple[MethodInfo, ...] = (
         True,
         "Path integral of gradients from a baseline; sums to F(x) - F(baseline).",
         (
-            MethodOption(
-                "n_steps",
-                "--steps",
-                int,
-                DEFAULT_N_STEPS,
-                f"Integrated gradients: quadrature points (1 to {MAX_N_STEPS}).",
-                check_n_steps,
-            ),
-            MethodOption(
-                "integration",
-                "--integration",
-                str,
-                "gausslegendre",
-                "Integrated gradients: gausslegendre or riemann_left|right|middle|trapezoid.",
-                check_integration,
-            ),
+            _N_STEPS,
+            _INTEGRATION,
         ),
     ),
     MethodInfo(
@@ -224,22 +228,8 @@ METHODS: tuple[MethodInfo, ...] = (
                 "Expected gradients: baselines drawn from the background per explained row.",
                 _check_background_samples,
             ),
-            MethodOption(
-                "n_steps",
-                "--steps",
-                int,
-                DEFAULT_N_STEPS,
-                f"Integrated / expected gradients: quadrature points (1 to {MAX_N_STEPS}).",
-                check_n_steps,
-            ),
-            MethodOption(
-                "integration",
-                "--integration",
-                str,
-                "gausslegendre",
-                "Integrated gradients: gausslegendre or riemann_left|right|middle|trapezoid.",
-                check_integration,
-            ),
+            _N_STEPS,
+            _INTEGRATION,
             MethodOption(
                 "seed",
                 "--seed",

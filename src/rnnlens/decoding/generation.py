@@ -7,7 +7,6 @@ decides whether to generate, which input is the decoder's, and which options app
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.decoding.interpretation import Interpretation
-from rnnlens.decoding.options import check_positive_int, refuse_unused
+from rnnlens.decoding.options import check_positive_int, grouped_options, refuse_unused
 from rnnlens.decoding.seq2seq import (
     END_TOKENS,
     START_TOKENS,
@@ -98,26 +97,15 @@ def resolve_generation_options(
     """
     old = {"start_token": start_token, "end_token": end_token, "max_length": max_length}
     used = [name for name, value in old.items() if value is not None]
-    if generation is not None:
-        if not isinstance(generation, GenerationOptions):
-            raise OptionError(
-                "Argument `generation` must be a rnnlens.decoding.GenerationOptions, received "
-                f"{type(generation).__name__} {generation!r}."
-            )
-        if used:
-            listed = ", ".join(f"`{name}`" for name in used)
-            raise OptionError(
-                f"decode() received both `generation` and {listed}; put every generation setting in "
-                "GenerationOptions(...)."
-            )
-        return generation
-    if used:
-        warnings.warn(
-            f"decode({', '.join(f'{name}=' for name in used)}...) is deprecated; pass "
-            "generation=GenerationOptions(start_token=..., end_token=..., max_length=...) instead.",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+    chosen = grouped_options(
+        "generation",
+        generation,
+        GenerationOptions,
+        used,
+        "GenerationOptions(start_token=..., end_token=..., max_length=...)",
+    )
+    if chosen is not None:
+        return chosen  # type: ignore[no-any-return]
     return GenerationOptions(start_token=start_token, end_token=end_token, max_length=max_length)
 
 

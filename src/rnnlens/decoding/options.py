@@ -3,6 +3,7 @@ that do not apply to the output being decoded (refused rather than silently igno
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Real
 from typing import Any
@@ -16,6 +17,7 @@ __all__ = [
     "check_positive_int",
     "check_target_offset",
     "check_threshold",
+    "grouped_options",
     "refuse_unused",
 ]
 
@@ -125,3 +127,39 @@ def refuse_unused(given: dict[str, bool], output: str, kind: str, applies: str) 
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def grouped_options(argument: str, given: Any, cls: type, used: Sequence[str], example: str) -> Any:
+    """The ``decode(<argument>=cls(...))`` value, or None when the deprecated flat keywords are used.
+
+    Args:
+        argument: the grouped argument's name (``"generation"``, ``"regression"``).
+        given: what the caller passed for it.
+        cls: the options type it must be.
+        used: the old keywords the caller set.
+        example: the constructor call the deprecation warning recommends.
+
+    Raises:
+        OptionError: ``given`` is not a ``cls``, or it comes together with old keywords.
+    """
+    if given is not None:
+        if not isinstance(given, cls):
+            raise OptionError(
+                f"Argument `{argument}` must be a rnnlens.decoding.{cls.__name__}, received "
+                f"{type(given).__name__} {given!r:.60}."
+            )
+        if used:
+            listed = ", ".join(f"`{name}`" for name in used)
+            raise OptionError(
+                f"decode() received both `{argument}` and {listed}; put every {argument} setting in "
+                f"{cls.__name__}(...)."
+            )
+        return given
+    if used:
+        warnings.warn(
+            f"decode({', '.join(f'{name}=' for name in used)}...) is deprecated; pass "
+            f"{argument}={example} instead.",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+    return None

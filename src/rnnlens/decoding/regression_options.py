@@ -6,12 +6,11 @@ keep working through :func:`resolve_regression_options`, with a :class:`Deprecat
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rnnlens.decoding.options import check_target_offset
+from rnnlens.decoding.options import check_target_offset, grouped_options
 from rnnlens.errors import OptionError
 
 __all__ = ["REGRESSION_KEYWORDS", "RegressionOptions", "resolve_regression_options"]
@@ -92,27 +91,16 @@ def resolve_regression_options(
         )
         if set_
     ]
-    if regression is not None:
-        if not isinstance(regression, RegressionOptions):
-            raise OptionError(
-                "Argument `regression` must be a rnnlens.decoding.RegressionOptions, received "
-                f"{type(regression).__name__} {regression!r:.60}."
-            )
-        if used:
-            listed = ", ".join(f"`{name}`" for name in used)
-            raise OptionError(
-                f"decode() received both `regression` and {listed}; put every regression setting in "
-                "RegressionOptions(...)."
-            )
-        return regression
-    if used:
-        warnings.warn(
-            f"decode({', '.join(f'{name}=' for name in used)}...) is deprecated; pass "
-            "regression=RegressionOptions(scaler=..., target_index=..., target_names=..., "
-            "target_offset=..., horizon=...) instead.",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+    chosen = grouped_options(
+        "regression",
+        regression,
+        RegressionOptions,
+        used,
+        "RegressionOptions(scaler=..., target_index=..., target_names=..., target_offset=..., "
+        "horizon=...)",
+    )
+    if chosen is not None:
+        return chosen  # type: ignore[no-any-return]
     return RegressionOptions(
         scaler=scaler,
         target_index=target_index,
