@@ -3,6 +3,10 @@
 For float inputs a baseline lives in input space ``(batch, time, features)``. For token inputs it lives in
 embedding space: zero vectors, the embedding of chosen token ids (an int array), or vectors you give (a
 float array). One baseline spec is applied to every input; pass a list / dict for one spec per input.
+
+References built from background data (:meth:`Baseline.sequence_mean`, :meth:`Baseline.opposite_class`,
+:meth:`Baseline.nearest_other`) take the whole background, one array per model input, and give every
+input its part: the classes they depend on are the model's predictions on all inputs together.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rnnlens.attribution.batching import chunk_size
 from rnnlens.errors import DataError, ShapeError
 
 if TYPE_CHECKING:
     from rnnlens.attribution.engine import Engine, Slot
+    from rnnlens.attribution.targets import ResolvedTarget
 
 __all__ = ["Baseline", "background_baseline", "prepare_background", "resolve_baselines"]
 
@@ -58,6 +64,71 @@ class Baseline:
     def sequence(cls, reference: Any) -> Baseline:
         """One reference sequence ``(time, features)`` (or token ids ``(time,)``) for every sample."""
         return cls("sequence", reference)
+
+    @classmethod
+    def sequence_mean(cls, background: Any) -> Baseline:
+        """The mean sequence of ``background``: one mean per step and feature (not one per feature).
+
+        ``background`` takes any form ``rnnlens.attribute(..., background=)`` accepts (an array
+        ``(n, time, features)``, token ids ``(n, time)``, one array per input, a Dataset) and must have
+        the explained inputs' number of steps. Token inputs: the mean embedding per step, padded tokens
+        left out.
+
+        Example:
+            >>> reference = Baseline.sequence_mean(x_train)
+            >>> rnnlens.attribute(model, x, target=(5, 0), baselines=reference).values.shape
+            (4, 6, 2)
+        """
+        return cls("sequence_mean", background)
+
+    @classmethod
+    def opposite_class(cls, background: Any) -> Baseline:
+        """For each explained sample, the mean sequence of the background samples of another class.
+
+        The class is the model's prediction, read from the output and step the target reads: the argmax
+        of a softmax / log-softmax / logits output, or the side of the threshold of a single sigmoid
+        unit (0.5; 0 for a binary-logits unit). For each sample, the background samples predicted as
+        any other class are averaged per step and feature (a mean *sequence*, as
+        :meth:`sequence_mean`), so the explanation answers "why this class rather than the others?".
+
+        Args:
+            background: samples from the training distribution, in any form
+                ``rnnlens.attribute(..., background=)`` accepts, with the explained inputs' number of
+                steps; it should hold samples the model assigns to every explained sample's rivals.
+
+        Raises (when resolved):
+            OptionError: the output is not a classifier's (a regression output: use
+                :meth:`mean`). DataError: no background sample is predicted as another class than an
+                explained sample. ShapeError, DataError: background of the wrong shape or bad values.
+
+        Example:
+            >>> lstm = keras.layers.LSTM(3, kernel_initializer="ones", recurrent_initializer="zeros")
+            >>> head = keras.layers.Dense(2, activation="softmax")
+            >>> classifier = keras.Sequential([keras.Input((6, 2)), lstm, head])
+            >>> head.set_weights([np.array([[1.0, -1.0]] * 3), np.zeros(2)])  # class 0 when h > 0
+            >>> classifier.predict(x, verbose=0).argmax(axis=1).tolist()
+            [1, 1, 0, 0]
+            >>> reference = Baseline.opposite_class(x_train)
+            >>> result = rnnlens.attribute(classifier, x, target="predicted", baselines=reference)
+            >>> result.values.shape
+            (4, 6, 2)
+        """
+        return cls("opposite_class", background)
+
+    @classmethod
+    def nearest_other(cls, background: Any, k: int = 10) -> Baseline:
+        """For each explained sample, the mean of the ``k`` background samples nearest to it among those
+        the model predicts as another class (see :meth:`opposite_class`).
+
+        Nearness is the Euclidean distance over all inputs in attribution space (embeddings for token
+        inputs). Where fewer than ``k`` background samples have another class, all of them are averaged.
+
+        Raises:
+            OptionError: ``k`` is not a positive integer; otherwise as :meth:`opposite_class`.
+        """
+        from rnnlens.attribution.options import check_positive_int
+
+        return cls("nearest_other", (background, check_positive_int(k, "k")))
 
     @classmethod
     def custom(cls, value: Any) -> Baseline:
@@ -105,7 +176,13 @@ def background_baseline(arrays: list[np.ndarray]) -> Baseline:
 
 
 def resolve_baselines(
-    baselines: Any, engine: Engine, arrays: list[np.ndarray], space: list[np.ndarray]
+    baselines: Any,
+    engine: Engine,
+    arrays: list[np.ndarray],
+    space: list[np.ndarray],
+    *,
+    target: ResolvedTarget | None = None,
+    outputs: list[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """One float32 baseline per input, in attribution space, with the shape of ``space``.
 
@@ -115,16 +192,74 @@ def resolve_baselines(
         engine: the model's engine (knows which inputs are tokens and embeds them).
         arrays: the validated inputs (token ids for token inputs).
         space: the inputs in attribution space ``(batch, time, features | embedding_dim)``.
+        target: the resolved target; class-based references read the predicted class from the output
+            and step it reads (without it: the first output, at its last step).
+        outputs: every model output on ``arrays`` (computed when a class-based reference needs them).
 
     Raises:
         ShapeError: a baseline does not broadcast to its input, or the list has the wrong length.
-        DataError: a baseline holds NaN / inf or non-numbers.
+        DataError: a baseline holds NaN / inf or non-numbers, or no background sample of another class.
+        OptionError: a class-based reference for an output that is not a classifier's.
     """
     specs = _per_input(baselines, engine)
-    return [
-        _resolve_one(spec, slot, engine, array, vectors)
-        for spec, slot, array, vectors in zip(specs, engine.slots, arrays, space, strict=True)
-    ]
+    built: dict[
+        int, list[np.ndarray]
+    ] = {}  # one computation per reference spec, shared by its inputs
+    resolved = []
+    for spec, slot, array, vectors in zip(specs, engine.slots, arrays, space, strict=True):
+        if isinstance(spec, Baseline) and spec.kind in _FROM_BACKGROUND:
+            if id(spec) not in built:
+                built[id(spec)] = _from_background(spec, engine, arrays, space, target, outputs)
+            resolved.append(built[id(spec)][slot.index])
+        else:
+            resolved.append(_resolve_one(spec, slot, engine, array, vectors))
+    return resolved
+
+
+_FROM_BACKGROUND = ("sequence_mean", "opposite_class", "nearest_other")
+_NAMES = {
+    "sequence_mean": "Baseline.sequence_mean",
+    "opposite_class": "Baseline.opposite_class",
+    "nearest_other": "Baseline.nearest_other",
+}
+
+
+def _from_background(
+    spec: Baseline,
+    engine: Engine,
+    arrays: list[np.ndarray],
+    space: list[np.ndarray],
+    target: ResolvedTarget | None,
+    outputs: list[np.ndarray] | None,
+) -> list[np.ndarray]:
+    """The reference of every input for a background-built spec, ``(batch, ...)`` like ``space``."""
+    from rnnlens.attribution import references
+
+    what = _NAMES[spec.kind]
+    background, k = spec.value if spec.kind == "nearest_other" else (spec.value, 0)
+    needs_classes = spec.kind != "sequence_mean"
+    reference = references.prepare_reference(engine, background, what, outputs=needs_classes)
+    for slot, mine, theirs in zip(engine.slots, space, reference.space, strict=True):
+        if mine.shape[1:] != theirs.shape[1:]:
+            raise ShapeError(
+                f"{what}: the background of input {slot.name!r} has samples of shape "
+                f"{theirs.shape[1:]}, but the explained inputs have {mine.shape[1:]}; a reference "
+                "sequence needs background samples with the inputs' number of steps."
+            )
+    if not needs_classes:
+        pairs = zip(reference.space, reference.masks, strict=True)
+        means = [references.step_means(vectors, mask) for vectors, mask in pairs]
+        return [np.broadcast_to(m, v.shape).copy() for m, v in zip(means, space, strict=True)]
+    if outputs is None:
+        outputs = engine.outputs(
+            space,
+            engine.token_arrays(arrays),
+            chunk_size(len(space[0]), engine.bytes_per_row()),
+        )
+    rule = references.class_rule(engine, target, outputs)
+    if spec.kind == "opposite_class":
+        return references.opposite_class_references(rule, outputs, reference)
+    return references.nearest_other_references(rule, outputs, space, reference, int(k))
 
 
 def _per_input(baselines: Any, engine: Engine) -> list[Any]:
