@@ -10,6 +10,7 @@ from rnnlens.attribution.registry import method_info
 from rnnlens.errors import OptionError
 from rnnlens.loading import ensure_model
 from rnnlens.quality.curves import deletion_curve, insertion_curve
+from rnnlens.quality.replacement import Replacement
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +26,10 @@ def compare(
     methods: Sequence[str] = DEFAULT_METHODS,
     target: Any = None,
     *,
-    baseline: Any = "zeros",
+    baseline: Any = None,
+    background: Any = None,
+    replacement: str = "mean",
+    n_draws: int = 8,
     steps: int = 10,
     n_random: int = 5,
     seed: int = 0,
@@ -33,15 +37,23 @@ def compare(
 ) -> pd.DataFrame:
     """Attribute with each method, then score its ranking with deletion and insertion curves.
 
-    Methods that take a baseline (integrated gradients, occlusion, ...) use ``baseline`` too, so the
-    explanation and the test remove cells the same way. All methods face the same random orders (``seed``).
+    Methods that take a baseline (integrated gradients, occlusion, ...) use ``baseline`` too, and methods
+    that read reference data (expected gradients) get ``background``, so the explanation and the test
+    remove cells the same way. With ``background``, cells are deleted towards the data (its per-feature
+    mean, or drawn background samples: ``replacement``), not towards zeros, which on recurrent models can
+    rank methods against the truth. All methods face the same random orders and draws (``seed``).
 
     Args:
         model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
         inputs: ``(sample, time, feature)`` floats, ``(sample, token)`` ids, or one array per input.
         methods: registered method names or aliases (see ``rnnlens.attribution.available_methods()``).
         target: what to explain, as for :func:`rnnlens.attribute`.
-        baseline: what a removed cell becomes (see :func:`deletion_curve`).
+        baseline: what a removed cell becomes (see :func:`deletion_curve`); None: zeros, or the
+            background's per-feature mean when ``background`` is given.
+        background: reference data from the training distribution (any form :func:`rnnlens.attribute`
+            takes), for the methods and the curves alike.
+        replacement: with ``background``: ``"mean"`` or ``"samples"`` (see :func:`deletion_curve`).
+        n_draws: background draws for ``replacement="samples"``.
         steps: fraction steps of each curve.
         n_random: random orders behind ``*_random_gap``.
         seed: seeds the random orders.
@@ -54,7 +66,8 @@ def compare(
         ``deletion_aopc`` then ``deletion_random_gap``, both descending.
 
     Raises:
-        OptionError: unknown method or option, empty ``methods``. Anything :func:`rnnlens.attribute` or
+        OptionError: unknown method or option, empty ``methods``, a bad ``replacement`` /
+            ``n_draws``. Anything :func:`rnnlens.attribute` or
             :func:`deletion_curve` raises for bad inputs, targets or baselines.
 
     Example:
@@ -76,10 +89,16 @@ def compare(
             f"Argument `options` names method(s) {unused} that are not in `methods` "
             f"{[info.name for info in infos]}."
         )
+    removal = Replacement.choose(
+        baseline, background, replacement, n_draws
+    )  # fail before attributing
     model = ensure_model(model)
     curve_args = {
         "target": target,
         "baseline": baseline,
+        "background": background,
+        "replacement": replacement,
+        "n_draws": n_draws,
         "steps": steps,
         "n_random": n_random,
         "seed": seed,
@@ -92,6 +111,7 @@ def compare(
             method=info.name,
             target=target,
             baselines=baseline if info.baselines else None,
+            background=background if info.baselines or info.background else None,
             **per_method.get(info.name, {}),
         )
         for result in results if isinstance(results, tuple) else (results,):
@@ -115,5 +135,12 @@ def compare(
     )
     frame.insert(0, "rank", range(1, len(frame) + 1))
     frame = frame.reset_index(drop=True)
-    frame.attrs.update({"steps": steps, "n_random": n_random, "seed": seed})
+    frame.attrs.update(
+        {
+            "steps": steps,
+            "n_random": n_random,
+            "seed": seed,
+            "replacement": removal.kind,
+        }
+    )
     return frame

@@ -1,7 +1,9 @@
 """Deletion and insertion curves: does the target move when the cells an explanation ranks first change?
 
 Deletion starts at ``x`` and replaces the top fraction of cells (by ``|attribution|``) with the baseline;
-insertion starts at the baseline and puts the top cells of ``x`` back. Every variant of every sample, for
+insertion starts at the baseline and puts the top cells of ``x`` back. With ``background`` data, removed
+cells go towards the data instead of zeros: its per-feature mean, or values of drawn background samples
+(see :mod:`rnnlens.quality.replacement`). Every variant of every sample, for
 the attribution order and each random order, is evaluated by the attribution engine's compiled forward
 function in a few large batches. Token inputs are perturbed at the embedding level, as attribution does:
 a removed token's vector becomes the baseline's (zero vectors by default), while the model still sees the
@@ -22,6 +24,7 @@ from rnnlens.attribution.problem import Problem, prepare_problem
 from rnnlens.attribution.result import AttributionResult
 from rnnlens.errors import DataError, OptionError, ShapeError, TargetError
 from rnnlens.quality.ranking import cell_counts, cell_ranks, group_ranks
+from rnnlens.quality.replacement import Replacement, check_background_steps, draw_donors
 from rnnlens.quality.result import FaithfulnessResult
 
 __all__ = ["deletion_curve", "insertion_curve"]
@@ -44,7 +47,10 @@ def deletion_curve(
     *,
     target: Any = None,
     steps: int = 10,
-    baseline: Any = "zeros",
+    baseline: Any = None,
+    background: Any = None,
+    replacement: str = "mean",
+    n_draws: int = 8,
     order: str = "attribution",
     n_random: int = 5,
     seed: int = 0,
@@ -66,8 +72,15 @@ def deletion_curve(
         target: the target the attribution explained (same forms as :func:`rnnlens.attribute`); must
             resolve to ``result.target``.
         steps: the number of fraction steps (``>= 1``).
-        baseline: what a removed cell becomes: ``"zeros"`` or anything
-            :class:`rnnlens.attribution.Baseline` accepts (token inputs: embedding space, as attribution).
+        baseline: what a removed cell becomes: None (zeros; with ``background``, its per-feature mean),
+            ``"zeros"`` or anything :class:`rnnlens.attribution.Baseline` accepts (token inputs:
+            embedding space, as attribution). An explicit baseline wins over ``background``.
+        background: reference data from the training distribution, in any form
+            :func:`rnnlens.attribute` accepts: delete towards the data rather than towards zeros.
+        replacement: with ``background``: ``"mean"`` (removed cells take its per-feature mean) or
+            ``"samples"`` (each removed cell takes the value of a drawn background sample at the same
+            step and feature; the curve is the mean over ``n_draws`` draws, seeded by ``seed``).
+        n_draws: background draws for ``replacement="samples"``.
         order: ``"attribution"`` or ``"random"`` (the curve of random orders, averaged).
         n_random: random orders drawn for ``random_gap``.
         seed: seeds the random orders.
@@ -78,14 +91,18 @@ def deletion_curve(
         A :class:`FaithfulnessResult` with ``curves`` ``(sample, fraction)``.
 
     Raises:
-        OptionError: bad ``steps`` / ``order`` / ``n_random`` / ``seed``, or ``result`` is not one input's
-            AttributionResult over single targets. ShapeError, DataError: ``result`` belongs to other
-            inputs, or bad inputs / baseline. TargetError: ``target`` is not the one ``result`` explains.
+        OptionError: bad ``steps`` / ``order`` / ``n_random`` / ``seed`` / ``replacement`` /
+            ``n_draws``, ``replacement="samples"`` without ``background`` or with a ``baseline``, or
+            ``result`` is not one input's AttributionResult over single targets. ShapeError, DataError:
+            ``result`` belongs to other inputs, or bad inputs / baseline / background. TargetError: ``target`` is not the one ``result`` explains.
 
     Example:
         >>> result = rnnlens.attribute(model, x, method="ig", target=(5, 0))
         >>> sorted(deletion_curve(model, x, result, target=(5, 0)).scores())
         ['aopc', 'auc', 'normalized_aopc', 'random_gap']
+        >>> towards_data = deletion_curve(model, x, result, target=(5, 0), background=x_train)
+        >>> towards_data.replacement
+        'mean'
     """
     return _curve(
         "deletion",
@@ -94,12 +111,14 @@ def deletion_curve(
         result,
         target,
         steps,
-        baseline,
         order,
         n_random,
         seed,
         internal_batch_size,
         memory_budget_mb,
+        baseline=baseline,
+        background=background,
+        replacement=Replacement.choose(baseline, background, replacement, n_draws),
     )
 
 
@@ -110,7 +129,10 @@ def insertion_curve(
     *,
     target: Any = None,
     steps: int = 10,
-    baseline: Any = "zeros",
+    baseline: Any = None,
+    background: Any = None,
+    replacement: str = "mean",
+    n_draws: int = 8,
     order: str = "attribution",
     n_random: int = 5,
     seed: int = 0,
@@ -141,12 +163,14 @@ def insertion_curve(
         result,
         target,
         steps,
-        baseline,
         order,
         n_random,
         seed,
         internal_batch_size,
         memory_budget_mb,
+        baseline=baseline,
+        background=background,
+        replacement=Replacement.choose(baseline, background, replacement, n_draws),
     )
 
 
@@ -157,12 +181,15 @@ def _curve(
     result: AttributionResult,
     target: Any,
     steps: int,
-    baseline: Any,
     order: str,
     n_random: int,
     seed: int,
     internal_batch_size: int | None,
     memory_budget_mb: float,
+    *,
+    baseline: Any,
+    background: Any,
+    replacement: Replacement,
 ) -> FaithfulnessResult:
     steps = check_positive_int(
         steps, "steps", maximum=_MAX_STEPS, why=_WHY_BOUNDED.format(what="fraction step")
@@ -182,6 +209,7 @@ def _curve(
             baseline,
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
+            background=background,
         )
     except TargetError as exc:
         raise TargetError(
@@ -215,7 +243,12 @@ def _curve(
         ranked = [group_ranks(order, cell_groups, valid) for order in orders]
         ranks = np.stack([cell_rank for cell_rank, _ in ranked])
         counts = cell_counts(ranked[0][1], steps)
-    curves = _evaluate(engine, problem, slot, ranks, counts, deletion=kind == "deletion")
+    donors = None
+    if replacement.kind == "samples" and problem.background is not None:
+        pool = problem.background[slot.index]
+        check_background_steps(pool, problem.space[slot.index], slot.name)
+        donors = draw_donors(len(pool), samples, replacement.n_draws, int(seed))
+    curves = _evaluate(engine, problem, slot, ranks, counts, donors, deletion=kind == "deletion")
     random_curves = curves[1:]
     return FaithfulnessResult(
         kind=kind,
@@ -228,6 +261,7 @@ def _curve(
         curves=curves[0] if order == "attribution" else random_curves.mean(axis=0),
         random_curves=random_curves,
         ranks=ranks[0].reshape(result.values.shape),
+        replacement=replacement.kind,
     )
 
 
@@ -237,27 +271,42 @@ def _evaluate(
     slot: Slot,
     ranks: np.ndarray,
     counts: np.ndarray,
+    donors: np.ndarray | None,
     *,
     deletion: bool,
 ) -> np.ndarray:
     """The target along every curve: ``(order, sample, fraction)``, from one batched evaluation.
 
-    Fractions 0 and 1 do not depend on the order, so they are evaluated once per sample and shared, which
-    also makes every curve start and end at exactly the same values.
+    Removed cells take the baseline's values, or (``donors`` ``(draw, sample)``: background indices)
+    those of each draw's background sample, the curves being averaged over the draws. Fractions 0 and 1
+    do not depend on the order, so they are evaluated once per sample and draw and shared, which also
+    makes every curve start and end at exactly the same values.
     """
     n_orders, samples, _ = ranks.shape
     points = counts.shape[1]
-    order_grid, sample_grid, point_grid = np.meshgrid(
-        np.arange(n_orders), np.arange(samples), np.arange(1, points - 1), indexing="ij"
+    n_draws = 1 if donors is None else len(donors)
+    draw_grid, order_grid, sample_grid, point_grid = np.meshgrid(
+        np.arange(n_draws),
+        np.arange(n_orders),
+        np.arange(samples),
+        np.arange(1, points - 1),
+        indexing="ij",
     )
-    everyone = np.arange(samples)
-    v_order = np.concatenate([np.zeros(2 * samples, np.int64), order_grid.ravel()])
-    v_sample = np.concatenate([everyone, everyone, sample_grid.ravel()])
+    ends = np.arange(n_draws * samples)
+    end_draw, end_sample = ends // samples, ends % samples
+    v_draw = np.concatenate([end_draw, end_draw, draw_grid.ravel()])
+    v_order = np.concatenate([np.zeros(2 * len(ends), np.int64), order_grid.ravel()])
+    v_sample = np.concatenate([end_sample, end_sample, sample_grid.ravel()])
     v_count = np.concatenate(
-        [counts[:, 0], counts[:, -1], counts[sample_grid.ravel(), point_grid.ravel()]]
+        [
+            counts[end_sample, 0],
+            counts[end_sample, -1],
+            counts[sample_grid.ravel(), point_grid.ravel()],
+        ]
     )
     x = problem.space[slot.index]
     base = problem.baselines[slot.index]
+    pool = problem.background[slot.index] if problem.background is not None else None
     cell_shape = x.shape[1:2] if slot.tokens else x.shape[1:]
     weights = problem.target.weights
 
@@ -267,17 +316,21 @@ def _evaluate(
         touched = ((rank >= 0) & (rank < v_count[indices][:, None])).reshape(len(rows), *cell_shape)
         if slot.tokens:  # a token is one cell: its whole embedding vector changes
             touched = touched[..., None]
-        changed, kept = (base[rows], x[rows]) if deletion else (x[rows], base[rows])
+        gone = base[rows] if donors is None or pool is None else pool[donors[v_draw[indices], rows]]
+        changed, kept = (gone, x[rows]) if deletion else (x[rows], gone)
         feed = [values[rows] for values in problem.space]
         feed[slot.index] = np.where(touched, changed, kept)
         return feed, [ids[rows] for ids in problem.tokens], weights[rows]
 
     n_total = len(v_sample)
     values = engine.values(problem.target.output, build, n_total, problem.chunk(n_total, engine))
-    start = np.broadcast_to(values[:samples], (n_orders, samples))[..., None]
-    end = np.broadcast_to(values[samples : 2 * samples], (n_orders, samples))[..., None]
-    middle = values[2 * samples :].reshape(n_orders, samples, points - 2)
-    return np.concatenate([start, middle, end], axis=-1)
+    n_ends = len(ends)
+    start = values[:n_ends].reshape(n_draws, 1, samples, 1)
+    end = values[n_ends : 2 * n_ends].reshape(n_draws, 1, samples, 1)
+    middle = values[2 * n_ends :].reshape(n_draws, n_orders, samples, points - 2)
+    start, end = (np.broadcast_to(a, (n_draws, n_orders, samples, 1)) for a in (start, end))
+    curves = np.concatenate([start, middle, end], axis=-1)
+    return curves[0] if n_draws == 1 else curves.mean(axis=0, dtype=np.float64)
 
 
 def _check_result_type(result: Any) -> None:

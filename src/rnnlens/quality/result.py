@@ -63,6 +63,9 @@ class FaithfulnessResult:
         ranks: ``(sample, time, feature)`` or ``(sample, token)``: each cell's place in the attribution
             order (0 goes first; all cells of a group share its place), ``-1`` for cells never touched
             (padded tokens, cells in no group).
+        replacement: what removed cells became: ``"baseline"`` (the baseline given, zeros by
+            default), ``"mean"`` (the background's per-feature mean) or ``"samples"`` (values of drawn
+            background samples; curves are means over the draws).
 
     Example:
         >>> from rnnlens.quality import deletion_curve
@@ -82,6 +85,7 @@ class FaithfulnessResult:
     curves: np.ndarray
     random_curves: np.ndarray
     ranks: np.ndarray
+    replacement: str = "baseline"
 
     @property
     def aopc(self) -> np.ndarray:
@@ -160,6 +164,7 @@ class FaithfulnessResult:
             "method": self.method,
             "input_name": self.input_name,
             "target": self.target,
+            "replacement": self.replacement,
             "steps": len(self.fractions) - 1,
             "n_random": len(self.random_curves),
             **self.scores(),
