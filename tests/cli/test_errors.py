@@ -22,7 +22,7 @@ def _one_error_line(result) -> str:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["attribute", "m.keras", "d.npy", "--steps", "abc"], "--steps"),
+        (["attribute", "m.keras", "d.npy", "--top", "abc"], "--top"),
         (["trace", "m.keras", "d.npy"], "Missing option"),
         (["describe", "m.keras", "--no-such-flag"], "No such option"),
         (["nonsense"], "No such command"),
@@ -33,6 +33,12 @@ def test_usage_mistakes_are_one_line(args, fragment):
     line = _one_error_line(runner.invoke(app, args))
     assert fragment in line
     assert "--help" in line
+
+
+def test_a_bad_steps_value_is_one_line_naming_the_flag():
+    # --steps takes 'auto' or N, so its value is checked by rnnlens rather than by the parser.
+    line = _one_error_line(runner.invoke(app, ["attribute", "m.keras", "d.npy", "--steps", "abc"]))
+    assert "--steps" in line and "'auto' or an integer" in line
 
 
 def test_help_still_works():

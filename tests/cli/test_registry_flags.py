@@ -85,10 +85,13 @@ def test_one_integrated_gradients_default_everywhere():
     from rnnlens.attribution.integrated_gradients import IntegratedGradients
 
     library = inspect.signature(IntegratedGradients.attribute).parameters["n_steps"].default
-    assert library == registry.DEFAULT_N_STEPS
-    for command in ("attribute", "explain", "demo"):
+    assert library == "auto"
+    for command in ("attribute", "explain"):
         steps = next(p for p in _click_command(command).params if "--steps" in p.opts)
         assert steps.default == library, command
+    # The demo trains and explains a fixed number of points, the registry's one fixed default.
+    demo = next(p for p in _click_command("demo").params if "--steps" in p.opts)
+    assert demo.default == registry.DEFAULT_N_STEPS
 
 
 def test_option_choices_match_the_methods():
@@ -131,7 +134,7 @@ def test_a_new_method_option_becomes_a_flag_routed_to_that_method_only(monkeypat
     values = MethodFlags({f: FlagValue(flag.default, f) for f, flag in flags.items()})
     assert values.options_for(new) == {"noise": 0.1}
     assert values.options_for(registry.method_info("ig")) == {
-        "n_steps": 50,
+        "n_steps": "auto",
         "integration": "gausslegendre",
     }
     bad = MethodFlags({**values.values, "--noise": FlagValue(-1.0, "--noise")})

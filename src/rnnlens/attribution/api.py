@@ -1,40 +1,56 @@
-"""``rnnlens.attribute``: one call for any registered method."""
+"""``rnnlens.attribute``: one call for any registered method, with the diagnostics every result carries."""
 
 from __future__ import annotations
 
 import inspect
+import logging
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from rnnlens.attribution.base import Results, attach_labels
 from rnnlens.attribution.baselines import background_baseline, prepare_background
+from rnnlens.attribution.diagnostics import (
+    RECOMMENDED_METHOD,
+    RECOMMENDED_OPTIONS,
+    ZERO_BASELINE_WARNING,
+    RnnlensWarning,
+)
+from rnnlens.attribution.faithfulness import faithfulness_scores
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.options import OptionError
-from rnnlens.attribution.registry import method_info
+from rnnlens.attribution.registry import MethodInfo, method_info
+from rnnlens.attribution.result import AttributionResult
 from rnnlens.validation import PreparedInputs
 
 __all__ = ["attribute"]
 
+_log = logging.getLogger("rnnlens")
+
 # Options whose Captum name collides with this function's own arguments: integrated gradients calls its
 # quadrature rule `method`, so here it is spelled `integration`.
 _RENAMED = {"integration": "method"}
+# Without background and method: today's default, with a warning about its zero baseline.
+_DEFAULT_METHOD = "integrated_gradients"
 
 
 def attribute(
     model: Any,
     inputs: Any,
-    method: str = "integrated_gradients",
+    method: str | None = None,
     target: Any = None,
     baselines: Any = None,
     *,
     background: Any = None,
+    faithfulness: bool = True,
     feature_names: Sequence[str] | None = None,
     sample_ids: Any = None,
     timestamps: Any = None,
     vocab: Sequence[str] | None = None,
     **options: Any,
 ) -> Results:
-    """Attribute a model output to its inputs with a registered method.
+    """Attribute a model output to its inputs with a registered method, and say how far to trust it.
 
     Args:
         model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
@@ -42,14 +58,23 @@ def attribute(
             array per model input, or a :class:`rnnlens.data.Dataset` (from :func:`rnnlens.data.load_data`),
             whose feature names, sequence ids, timestamps and vocabulary travel into the results; or
             :class:`rnnlens.validation.PreparedInputs` (not validated again; its ``data`` labels them).
-        method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``).
+        method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``). None:
+            with ``background`` (and no ``baselines``), the recommended method
+            (:data:`~rnnlens.attribution.diagnostics.RECOMMENDED_METHOD`, logged at info level and
+            recorded as ``result.method``); otherwise integrated gradients.
         target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
             ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
         baselines: see :class:`rnnlens.attribution.Baseline` (default zeros; with ``background``, its mean).
+            Zeros without a background warn (:class:`~rnnlens.attribution.diagnostics.RnnlensWarning`):
+            a zero sequence is rarely "no signal" for a recurrent model.
         background: reference samples from the training distribution, shaped like ``inputs`` (an array,
             a list / dict per input or a Dataset), validated like them. Expected gradients draws its
             baselines from it; methods that take one baseline use its per-feature mean
             (``Baseline.mean(background)``) when ``baselines`` is not given; other methods refuse it.
+        faithfulness: score each row's ranking against random orders (``result.faithfulness``, see
+            :mod:`rnnlens.attribution.faithfulness`), deleting towards the background's mean (else the
+            baselines). Costs 50 forward passes per sample; False skips it. Every-step targets are not
+            scored.
         feature_names: ``(features,)`` names of the (first float) input's features.
         sample_ids: ``(batch,)`` one id per sample.
         timestamps: ``(batch, time)`` the time of every step of the first input.
@@ -59,7 +84,9 @@ def attribute(
             Integrated gradients' quadrature rule (its ``method=``) is passed as ``integration=``.
 
     Returns:
-        An :class:`AttributionResult`, or a tuple with one per input for multi-input models.
+        An :class:`AttributionResult`, or a tuple with one per input for multi-input models. Each
+        carries its diagnostics (:meth:`AttributionResult.diagnostics`), ``options["baseline"]`` (what
+        the baseline was, in words) and ``warnings``.
 
     Raises:
         OptionError: unknown method or option, a label for an axis the inputs lack, or ``background``
@@ -73,8 +100,70 @@ def attribute(
         0       3     5        1
         1       3     5        0
     """
-    info = method_info(method)
+    if method is None and background is not None and baselines is None:
+        method, options = RECOMMENDED_METHOD, {**RECOMMENDED_OPTIONS, **options}
+        _log.info("rnnlens.attribute: no method given; using %s with the background.", method)
+    info = method_info(method if method is not None else _DEFAULT_METHOD)
     cls = info.load()
+    _check_options(info, cls, options)
+    if not isinstance(faithfulness, bool):
+        raise OptionError(
+            f"Argument `faithfulness` must be True or False, received {faithfulness!r}."
+        )
+    labels = InputLabels.given(feature_names, sample_ids, timestamps, vocab)
+    if isinstance(inputs, PreparedInputs) and inputs.data is not None:
+        # The method reads the validated arrays; the Dataset they came from still names them.
+        labels = InputLabels.from_dataset(inputs.data).updated(labels)
+        inputs = PreparedInputs(inputs.arrays, inputs.model)
+    own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
+    explainer = cls(model)
+    notes: tuple[str, ...] = ()
+    deleted_to: Any = baselines if baselines is not None else "zeros"
+    if background is not None:
+        mean = background_baseline(prepare_background(explainer.model, background))
+        deleted_to = mean
+        if info.background:
+            own_options["background"] = background
+            described = "drawn from the background"
+        elif not info.baselines:
+            raise OptionError(
+                f"Method {info.name!r} takes no baseline, so `background` does not apply to it; "
+                "leave it out, or use a method that takes baselines."
+            )
+        elif baselines is None:
+            baselines, described = mean, "the background's per-feature mean"
+        else:  # explicit baselines win; the background is still validated
+            described = "given"
+    elif baselines is None and (info.baselines or info.background):
+        described, notes = "zeros", (ZERO_BASELINE_WARNING,)
+        warnings.warn(ZERO_BASELINE_WARNING, RnnlensWarning, stacklevel=2)
+    else:
+        described = "given" if baselines is not None else "none"
+    result = explainer.attribute(inputs, target=target, baselines=baselines, **own_options)
+    results = list(result) if isinstance(result, tuple) else [result]
+    if faithfulness:
+        internal = own_options.get("internal_batch_size")
+        results = [
+            replace(
+                item,
+                faithfulness=faithfulness_scores(
+                    explainer.model,
+                    inputs,
+                    item,
+                    target=target,
+                    baseline=deleted_to,
+                    internal_batch_size=internal,
+                ),
+            )
+            for item in results
+        ]
+    results = [_annotated(item, described, notes) for item in results]
+    if not labels.empty:
+        results = attach_labels(results, labels)
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _check_options(info: MethodInfo, cls: Any, options: dict[str, Any]) -> None:
     parameters = set(inspect.signature(cls.attribute).parameters)
     accepted = {
         public
@@ -86,27 +175,13 @@ def attribute(
         raise OptionError(
             f"Method {info.name!r} does not take option(s) {unknown}; its options are {sorted(accepted)}."
         )
-    labels = InputLabels.given(feature_names, sample_ids, timestamps, vocab)
-    if isinstance(inputs, PreparedInputs) and inputs.data is not None:
-        # The method reads the validated arrays; the Dataset they came from still names them.
-        labels = InputLabels.from_dataset(inputs.data).updated(labels)
-        inputs = PreparedInputs(inputs.arrays, inputs.model)
-    own_options = {_RENAMED.get(key, key): value for key, value in options.items()}
-    explainer = cls(model)
-    if background is not None:
-        if info.background:
-            own_options["background"] = background
-        elif not info.baselines:
-            raise OptionError(
-                f"Method {info.name!r} takes no baseline, so `background` does not apply to it; "
-                "leave it out, or use a method that takes baselines."
-            )
-        elif baselines is None:
-            baselines = background_baseline(prepare_background(explainer.model, background))
-        else:  # explicit baselines win; the background is still validated
-            prepare_background(explainer.model, background)
-    result = explainer.attribute(inputs, target=target, baselines=baselines, **own_options)
-    if labels.empty:
-        return result
-    labelled = attach_labels(list(result) if isinstance(result, tuple) else [result], labels)
-    return labelled[0] if len(labelled) == 1 else tuple(labelled)
+
+
+def _annotated(
+    result: AttributionResult, baseline: str, notes: tuple[str, ...]
+) -> AttributionResult:
+    return replace(
+        result,
+        options={**result.options, "baseline": baseline},
+        warnings=(*notes, *result.warnings),
+    )

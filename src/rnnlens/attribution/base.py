@@ -10,7 +10,7 @@ padded tokens zeroed, ``output_time`` axis for every-step targets).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -19,7 +19,11 @@ from rnnlens.attribution.engine import Engine
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.problem import Problem, prepare_problem
 from rnnlens.attribution.result import AttributionResult
+from rnnlens.errors import ShapeError
 from rnnlens.loading import ensure_model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Attribution", "Problem", "Results", "attach_labels"]
 
@@ -78,10 +82,19 @@ class Attribution:
         baseline_outputs: np.ndarray | None = None,
         completeness: bool = False,
         groups: Sequence[np.ndarray | None] | None = None,
+        standard_errors: list[np.ndarray] | None = None,
+        players: Sequence[pd.DataFrame | None] | None = None,
+        warnings: Sequence[str] = (),
     ) -> Results:
         """Per-row attributions in attribution space -> one :class:`AttributionResult` per input.
 
         ``groups`` (one group map per input) marks results that hold one value per group of cells.
+        ``standard_errors`` (sampled estimators): per input, per row, shaped like the attributions; for
+        token inputs either per token ``(rows, time)`` or spread over the embedding like the values
+        ``(rows, time, embedding)``, then summed over it as the values are (the sum of the parts' errors
+        bounds the error of the token's sum, and equals it when a token's error was spread over its
+        vector). ``players``: per input, the Shapley player table or None. ``warnings`` go on every
+        result.
         """
         target = problem.target
         samples = problem.arrays[0].shape[0]
@@ -95,6 +108,17 @@ class Attribution:
                 if mask is not None:  # padded tokens take no part in the computation: exactly zero
                     values = np.where(mask[row_samples], values, np.float32(0))
             reduced.append(values + np.float32(0))  # no -0.0 in reported zeros
+        errors: list[np.ndarray | None] = [None] * len(reduced)
+        if standard_errors is not None:
+            errors = [
+                _reduce_errors(
+                    np.asarray(error, np.float64), value.shape, slot.tokens, mask, row_samples
+                )
+                for slot, error, value, mask in zip(
+                    self.engine.slots, standard_errors, reduced, problem.masks, strict=True
+                )
+            ]
+        tables = list(players) if players is not None else [None] * len(reduced)
         outputs = target.values(problem.outputs)
         gap = None
         if completeness and baseline_outputs is not None:
@@ -108,8 +132,8 @@ class Attribution:
 
         results = []
         group_maps = groups if groups is not None else [None] * len(reduced)
-        for slot, values, array, group_map in zip(
-            self.engine.slots, reduced, problem.arrays, group_maps, strict=True
+        for slot, values, array, group_map, error, table in zip(
+            self.engine.slots, reduced, problem.arrays, group_maps, errors, tables, strict=True
         ):
             axes = (
                 "sample",
@@ -132,6 +156,9 @@ class Attribution:
                     output_times=target.output_times,
                     options=dict(options),
                     groups=group_map,
+                    standard_errors=shape(error) if error is not None else None,
+                    players=table,
+                    warnings=tuple(warnings),
                 )
             )
         results = attach_labels(results, problem.labels)
@@ -143,6 +170,25 @@ class Attribution:
         """The inputs (attribution space) and token ids of the given rows, unperturbed."""
         samples = rows // problem.target.per_sample
         return [x[samples] for x in problem.space], [t[samples] for t in problem.tokens]
+
+
+def _reduce_errors(
+    errors: np.ndarray,
+    shape: tuple[int, ...],
+    tokens: bool,
+    mask: np.ndarray | None,
+    row_samples: np.ndarray,
+) -> np.ndarray:
+    """Standard errors shaped like the reduced values (see :meth:`Attribution._results`)."""
+    if tokens and errors.ndim == len(shape) + 1:
+        errors = errors.sum(axis=-1)
+    if errors.shape != shape:
+        raise ShapeError(
+            f"Standard errors must have the attributions' shape {shape}; received {errors.shape}."
+        )
+    if tokens and mask is not None:
+        errors = np.where(mask[row_samples], errors, 0.0)
+    return errors
 
 
 def attach_labels(results: list[AttributionResult], labels: InputLabels) -> list[AttributionResult]:

@@ -10,6 +10,7 @@ from rnnlens.errors import OptionError
 
 __all__ = [
     "ABLATION_GROUPS",
+    "AUTO_STEPS",
     "INTEGRATION_METHODS",
     "MAX_N_STEPS",
     "OptionError",
@@ -24,6 +25,8 @@ __all__ = [
 # Gauss-Legendre nodes cost O(n^3) to compute (5,000 took 100 s) and every point is one model evaluation
 # per sample; smooth recurrent paths converge to float32 precision long before this.
 MAX_N_STEPS = 1000
+# n_steps="auto": quadrature points chosen per row until the completeness gap is under 1 %.
+AUTO_STEPS = "auto"
 
 INTEGRATION_METHODS = (
     "gausslegendre",
@@ -70,13 +73,35 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def check_n_steps(value: Any, name: str) -> int:
-    """Integrated gradients' quadrature points: an integer from 1 to :data:`MAX_N_STEPS`."""
+def check_n_steps(value: Any, name: str) -> int | str:
+    """Quadrature points: ``"auto"`` (adaptive, the default) or an integer from 1 to :data:`MAX_N_STEPS`.
+
+    Digit strings (a CLI flag's text) are read as integers.
+
+    Raises:
+        OptionError: anything else.
+
+    Example:
+        >>> check_n_steps("auto", "--steps"), check_n_steps("64", "--steps")
+        ('auto', 64)
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == AUTO_STEPS:
+            return AUTO_STEPS
+        if text.isdigit():
+            value = int(text)
+        else:
+            raise OptionError(
+                f"Argument `{name}` must be 'auto' or an integer from 1 to {MAX_N_STEPS}, received "
+                f"{value!r}."
+            )
     return check_positive_int(
         value,
         name,
         maximum=MAX_N_STEPS,
-        why="Each step is one model evaluation per sample; the completeness gap shows when more help.",
+        why="Each step is one model evaluation per sample; the completeness gap shows when more help "
+        "('auto' adds steps only where the gap needs them).",
     )
 
 

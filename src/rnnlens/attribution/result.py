@@ -53,6 +53,13 @@ class AttributionResult:
             ``(time, feature)`` or ``(token,)`` of integer group ids, ``-1`` for cells in no group. Every
             cell of a group holds the group's value; :meth:`group_values`, :meth:`by_time`,
             :meth:`by_feature`, :meth:`to_dataframe` and :meth:`top_k` count each group once.
+        standard_errors: sampled estimators: the standard error of every value (shape of ``values``).
+        players: Shapley values: one row per player of this input (value, standard error, span).
+        faithfulness: per row (shape of ``outputs``): how much faster the output moves when cells are
+            deleted (towards the background's mean, else the baseline) in the attribution's order than
+            in random orders, as a share of ``|F(x) - F(deleted)|``; 0: no better than random, > 0:
+            better (see :mod:`rnnlens.attribution.faithfulness`). NaN where nothing changes.
+        warnings: what may make this explanation mislead (a zero baseline, an unconverged integral).
     """
 
     values: np.ndarray
@@ -71,6 +78,10 @@ class AttributionResult:
     timestamps: np.ndarray | None = None
     vocab: tuple[str, ...] | None = None
     groups: np.ndarray | None = None
+    standard_errors: np.ndarray | None = None
+    players: pd.DataFrame | None = None
+    faithfulness: np.ndarray | None = None
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         given = InputLabels.given(self.feature_names, self.sample_ids, self.timestamps, self.vocab)
@@ -93,6 +104,21 @@ class AttributionResult:
                     f"received dtype {groups.dtype} and shape {groups.shape}."
                 )
             object.__setattr__(self, "groups", groups)
+        for name, like, what in (
+            ("standard_errors", self.values, "values"),
+            ("faithfulness", self.outputs, "outputs"),
+        ):
+            given = getattr(self, name)
+            if given is None:
+                continue
+            array = np.asarray(given, dtype=np.float64)
+            if array.shape != np.shape(like):
+                raise ShapeError(
+                    f"Argument `{name}` must have the shape of `{what}`, {np.shape(like)}; received "
+                    f"{array.shape}."
+                )
+            object.__setattr__(self, name, array)
+        object.__setattr__(self, "warnings", tuple(str(text) for text in self.warnings))
 
     def _repr_html_(self) -> str:
         """Notebook display: the attribution heatmap (or coloured tokens) of the first samples, escaped."""
@@ -240,6 +266,25 @@ class AttributionResult:
         order = np.argsort(-np.abs(frame["attribution"].to_numpy()), kind="stable")[:k]
         return frame.iloc[order].reset_index(drop=True)
 
+    def diagnostics(self) -> pd.DataFrame:
+        """How far to trust each explained row: one row per sample (and output step).
+
+        Columns: ``sample`` (``sample_id``, ``output_time`` when the result has them), ``output``
+        ``F(x)``, ``baseline_output`` ``F(b)``, ``output_change`` ``F(x) - F(b)``, ``completeness_gap``,
+        ``relative_gap``, ``max_standard_error`` (sampled estimators), ``faithfulness`` (vs random
+        orders), ``weak`` and ``reason`` (the rules of :mod:`rnnlens.attribution.diagnostics`), and
+        ``n_steps`` (quadrature points used) after adaptive integration. NaN where a method does not
+        report a quantity.
+
+        Example:
+            >>> result = rnnlens.attribute(model, x, target=(5, 0), background=x_train)
+            >>> list(result.diagnostics().columns[:4])
+            ['sample', 'output', 'baseline_output', 'output_change']
+        """
+        from rnnlens.attribution.diagnostics import diagnostics_frame
+
+        return diagnostics_frame(self)
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the result atomically: ``.npz`` (arrays + labels + metadata), ``.parquet`` or ``.csv``.
 
@@ -260,6 +305,12 @@ class AttributionResult:
             "output_times": list(self.output_times) if self.output_times is not None else None,
             "options": {key: _jsonable(value) for key, value in self.options.items()},
             "max_relative_completeness_gap": float(np.max(gap)) if gap is not None else None,
+            "max_standard_error": float(np.max(self.standard_errors))
+            if self.standard_errors is not None and self.standard_errors.size
+            else None,
+            "mean_faithfulness": _nanmean(self.faithfulness),
+            "players": self.players is not None,
+            "warnings": list(self.warnings),
             "feature_names": list(self.feature_names) if self.feature_names is not None else None,
             "grouped": self.groups is not None,
         }
@@ -274,9 +325,10 @@ class AttributionResult:
 def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[str]) -> Path:
     """Save one result per input to one file, atomically (see :meth:`AttributionResult.save`).
 
-    ``.npz`` stores ``<input>/values``, ``<input>/inputs``, ``<input>/outputs``, the labels the result
-    carries (``<input>/feature_names``, ``sample_ids``, ``timestamps``, ``token_text``, ``groups``) and a
-    JSON ``metadata`` entry; tables (see :meth:`AttributionResult.to_dataframe`) get an ``input_name``
+    ``.npz`` stores ``<input>/values``, ``<input>/inputs``, ``<input>/outputs``, the diagnostics the
+    result carries (``baseline_outputs``, ``completeness_gap``, ``standard_errors``, ``faithfulness``;
+    ``players`` as a JSON records table), the labels (``<input>/feature_names``, ``sample_ids``,
+    ``timestamps``, ``token_text``, ``groups``) and a JSON ``metadata`` entry (warnings included); tables (see :meth:`AttributionResult.to_dataframe`) get an ``input_name``
     column.
     """
     check_output_path(path, SAVE_SUFFIXES, option="path")
@@ -296,6 +348,14 @@ def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[s
                 arrays[f"{prefix}/completeness_gap"] = result.completeness_gap
             if result.baseline_outputs is not None:
                 arrays[f"{prefix}/baseline_outputs"] = result.baseline_outputs
+            if result.standard_errors is not None:
+                arrays[f"{prefix}/standard_errors"] = result.standard_errors
+            if result.faithfulness is not None:
+                arrays[f"{prefix}/faithfulness"] = result.faithfulness
+            if result.players is not None:  # a JSON table: .npz files hold no pickled frames
+                arrays[f"{prefix}/players"] = np.asarray(
+                    result.players.to_json(orient="records", double_precision=15)
+                )
         arrays["metadata"] = np.asarray(json.dumps([r.metadata() for r in results]))
         with atomic_path(target) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]
@@ -316,11 +376,19 @@ def save_results(results: Sequence[AttributionResult], path: str | os.PathLike[s
     return target
 
 
+def _nanmean(values: np.ndarray | None) -> float | None:
+    if values is None or not np.any(np.isfinite(values)):
+        return None
+    return float(np.nanmean(values))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return repr(value)

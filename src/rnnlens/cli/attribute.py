@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,12 @@ from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_op
 def attribute(
     model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
     data: Path = typer.Argument(..., help=DATA_HELP),
-    method: str = typer.Option(
-        "integrated_gradients",
+    method: str | None = typer.Option(
+        None,
         "--method",
         "-m",
-        help=METHOD_HELP,
+        help=METHOD_HELP
+        + " Default: the recommended method with --background, else integrated_gradients.",
     ),
     target: str = typer.Option(
         "",
@@ -62,6 +64,12 @@ def attribute(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the attributions: .npz, .parquet or .csv."
     ),
+    faithfulness: bool = typer.Option(
+        True,
+        "--faithfulness/--no-faithfulness",
+        help="Score each sample's ranking against random deletion orders (50 forward passes per "
+        "sample).",
+    ),
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -72,12 +80,15 @@ def attribute(
     with user_errors():
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
+        from rnnlens.attribution.diagnostics import RECOMMENDED_METHOD, RnnlensWarning
         from rnnlens.attribution.options import check_positive_int
         from rnnlens.attribution.registry import method_info
         from rnnlens.attribution.result import SAVE_SUFFIXES
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
+        if method is None:
+            method = RECOMMENDED_METHOD if background is not None else "integrated_gradients"
         info = method_info(method)
         options = method_flags.options_for(info)
         if batch_size is not None:
@@ -93,17 +104,20 @@ def attribute(
             else None
         )
         try:
-            result = run_attribution(
-                keras_model,
-                dataset,
-                method=info.name,
-                target=_parse_target(target, output),
-                baselines=baselines,
-                background=read_model_inputs(background, keras_model, data_options)
-                if background is not None
-                else None,
-                **options,
-            )
+            with warnings.catch_warnings():  # printed below from result.warnings, as notes
+                warnings.simplefilter("ignore", RnnlensWarning)
+                result = run_attribution(
+                    keras_model,
+                    dataset,
+                    method=info.name,
+                    target=_parse_target(target, output),
+                    baselines=baselines,
+                    background=read_model_inputs(background, keras_model, data_options)
+                    if background is not None
+                    else None,
+                    faithfulness=faithfulness,
+                    **options,
+                )
         except TargetError as exc:
             raise TargetError(
                 f"{exc} On the command line: --target K, --target T,K, --target T,predicted, "
@@ -123,6 +137,69 @@ def attribute(
         if out is not None:
             save_results(results, out)
             console.print(f"Wrote {out}", highlight=False)
+        given = baseline if info.baselines and baseline not in ("zeros", "") else None
+        for line in diagnostics_summary(
+            results, baseline=f"{given} (--baseline)" if given else None
+        ):
+            console.print(line, markup=False, highlight=False)
+
+
+def diagnostics_summary(
+    results: list[Any], *, baseline: str | None = None, max_weak: int = 5
+) -> list[str]:
+    """Compact lines on how far to trust each input's attributions: method, baseline (``baseline``
+    overrides the result's own words), F(x) and F(b), gap, standard errors, faithfulness, the weak rows
+    with reasons, and the result's warnings."""
+    import numpy as np
+
+    lines = []
+    notes: list[str] = []
+    for item in results:
+        frame = item.diagnostics()
+        lines.append(
+            f"Diagnostics for {item.input_name}: {item.method}, baseline "
+            f"{baseline or item.options.get('baseline', 'n/a')}"
+        )
+        lines.append(f"  F(x) {_span(frame['output'])}; F(b) {_span(frame['baseline_output'])}")
+        gap = frame["relative_gap"].to_numpy(dtype=float)
+        if np.any(np.isfinite(gap)):
+            steps = (
+                f" (steps used {frame['n_steps'].min()}-{frame['n_steps'].max()})"
+                if "n_steps" in frame
+                else ""
+            )
+            lines.append(f"  max relative completeness gap {np.nanmax(gap):.2%}{steps}")
+        errors = frame["max_standard_error"].to_numpy(dtype=float)
+        if np.any(np.isfinite(errors)):
+            lines.append(f"  max standard error {np.nanmax(errors):.3g}")
+        faithful = frame["faithfulness"].to_numpy(dtype=float)
+        if np.any(np.isfinite(faithful)):
+            lines.append(
+                f"  faithfulness vs random deletion orders: mean {np.nanmean(faithful):.3f} "
+                "(0: no better than random, > 0: better)"
+            )
+        weak = frame[frame["weak"]]
+        lines.append(f"  weak rows: {len(weak)} of {len(frame)}")
+        for _, row in weak.head(max_weak).iterrows():
+            where = f"sample {row['sample']}" + (
+                f" step {row['output_time']}" if "output_time" in frame else ""
+            )
+            lines.append(f"    {where}: {row['reason']}")
+        if len(weak) > max_weak:
+            lines.append(f"    ... and {len(weak) - max_weak} more (see result.diagnostics())")
+        notes.extend(text for text in item.warnings if text not in notes)
+    lines.extend(f"Note: {text}" for text in notes)
+    return lines
+
+
+def _span(values: Any) -> str:
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    if not np.any(np.isfinite(array)):
+        return "n/a"
+    low, high = np.nanmin(array), np.nanmax(array)
+    return f"{low:.4g}" if low == high else f"from {low:.4g} to {high:.4g}"
 
 
 def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> None:

@@ -1,0 +1,118 @@
+"""Adaptive integrated gradients (#12 item 3): ``n_steps="auto"`` adds points only where the completeness
+gap is over 1 %, checked against the model's own outputs, and says so when it cannot get there."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import rnnlens
+from rnnlens.attribution import ExpectedGradients, IntegratedGradients, adaptive
+from rnnlens.attribution.diagnostics import RnnlensWarning
+from rnnlens.attribution.options import check_n_steps
+from rnnlens.errors import OptionError
+
+
+@pytest.fixture(scope="module")
+def steep():
+    """SimpleRNN(4) with an input kernel scaled by 20 + Dense(1): tanh saturates along the path, so 8
+    quadrature points leave a gap of several percent."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((5, 2), name="signals"),
+            keras.layers.SimpleRNN(4, name="rnn"),
+            keras.layers.Dense(1, name="head"),
+        ]
+    )
+    rnn = model.get_layer("rnn")
+    kernel, recurrent, bias = rnn.get_weights()
+    rnn.set_weights([kernel * 20, recurrent, bias])
+    return model
+
+
+@pytest.fixture(scope="module")
+def signals() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(4, 5, 2)).astype("float32")
+
+
+def _keras_gap(model, x, result) -> np.ndarray:
+    """``|sum of attributions - (F(x) - F(0))| / |F(x) - F(0)|`` with F read from Keras itself."""
+    change = (
+        model.predict(x, verbose=0)[:, 0] - model.predict(np.zeros_like(x), verbose=0)[:, 0]
+    ).astype(np.float64)
+    total = result.values.reshape(len(x), -1).astype(np.float64).sum(axis=1)
+    return np.abs(total - change) / np.abs(change)
+
+
+def test_auto_converges_where_eight_fixed_steps_do_not(steep, signals):
+    explainer = IntegratedGradients(steep)
+    with pytest.warns(RnnlensWarning, match="n_steps=8 left a completeness gap"):
+        coarse = explainer.attribute(signals, target=0, n_steps=8)
+    assert _keras_gap(steep, signals, coarse).max() > 0.01
+    auto = explainer.attribute(signals, target=0)
+    assert _keras_gap(steep, signals, auto).max() < 0.01
+    assert auto.options["n_steps"] == "auto" and not auto.warnings
+    assert auto.diagnostics()["n_steps"].tolist() == auto.options["n_steps_used"]
+
+
+def test_auto_doubles_only_the_rows_that_need_it(steep, signals, monkeypatch):
+    monkeypatch.setattr(adaptive, "AUTO_START_STEPS", 4)
+    auto = IntegratedGradients(steep).attribute(signals, target=0)
+    used = np.asarray(auto.options["n_steps_used"])
+    assert set(used) <= {4, 8, 16, 32, 64} and used.min() > 8  # 4 and 8 points were not enough
+    assert _keras_gap(steep, signals, auto).max() < 0.01
+    # Each row is exactly the fixed-step integral of the points it ended with.
+    for row, steps in enumerate(used):
+        fixed = IntegratedGradients(steep).attribute(
+            signals[row : row + 1], target=0, n_steps=int(steps)
+        )
+        np.testing.assert_allclose(auto.values[row], fixed.values[0], rtol=1e-5, atol=1e-7)
+
+
+def test_a_row_that_never_converges_is_named_with_its_gap(steep, signals, monkeypatch):
+    monkeypatch.setattr(adaptive, "AUTO_START_STEPS", 2)
+    monkeypatch.setattr(adaptive, "AUTO_MAX_STEPS", 4)
+    with pytest.warns(RnnlensWarning, match=r"did not converge: after 4 points") as caught:
+        result = rnnlens.attribute(steep, signals, "ig", target=0, faithfulness=False)
+    assert result.options["n_steps_used"] == [4, 4, 4, 4]
+    warning = next(text for text in result.warnings if "did not converge" in text)
+    assert warning in [str(w.message) for w in caught]
+    reported = float(re.search(r"up to ([0-9.]+)%", warning).group(1)) / 100
+    worst = float(_keras_gap(steep, signals, result).max())
+    assert worst > 0.01 and reported == pytest.approx(worst, rel=0.01, abs=1e-3)
+    assert "4 row(s) (sample 0, sample 1, sample 2, sample 3)" in warning
+    frame = result.diagnostics()
+    assert frame["weak"].all() and frame["reason"].str.contains("completeness gap").all()
+
+
+def test_expected_gradients_auto_converges_and_reports(steep, signals):
+    background = np.random.default_rng(1).normal(size=(20, 5, 2)).astype("float32")
+    result = ExpectedGradients(steep).attribute(
+        signals, target=0, background=background, n_samples=4
+    )
+    assert result.options["n_steps"] == "auto"
+    assert float(result.relative_gap.max()) < 0.01
+    assert len(result.options["n_steps_used"]) == len(signals)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("auto", "auto"), (" AUTO ", "auto"), (64, 64), ("64", 64)]
+)
+def test_check_n_steps_accepts_auto_or_an_integer(given, expected):
+    assert check_n_steps(given, "--steps") == expected
+
+
+@pytest.mark.parametrize("given", ["fast", 0, 1001, 2.5, True, "-3"])
+def test_check_n_steps_refuses_the_rest(given):
+    with pytest.raises(OptionError, match="--steps"):
+        check_n_steps(given, "--steps")
+
+
+def test_ig_refuses_a_bad_n_steps_before_evaluating(steep, signals):
+    with pytest.raises(OptionError, match="'auto' or an integer"):
+        IntegratedGradients(steep).attribute(signals, target=0, n_steps="many")
