@@ -18,6 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.attribution.batching import chunk_size
+from rnnlens.attribution.references import (
+    class_rule,
+    nearest_other_references,
+    opposite_class_references,
+    prepare_reference,
+    step_means,
+)
 from rnnlens.errors import DataError, ShapeError
 
 if TYPE_CHECKING:
@@ -233,12 +240,14 @@ def _from_background(
     outputs: list[np.ndarray] | None,
 ) -> list[np.ndarray]:
     """The reference of every input for a background-built spec, ``(batch, ...)`` like ``space``."""
-    from rnnlens.attribution import references
-
     what = _NAMES[spec.kind]
     background, k = spec.value if spec.kind == "nearest_other" else (spec.value, 0)
     needs_classes = spec.kind != "sequence_mean"
-    reference = references.prepare_reference(engine, background, what, outputs=needs_classes)
+    try:
+        validated = prepare_background(engine.model, background)
+    except (ShapeError, DataError) as exc:
+        raise type(exc)(f"{what}: {exc}") from None
+    reference = prepare_reference(engine, validated, outputs=needs_classes)
     for slot, mine, theirs in zip(engine.slots, space, reference.space, strict=True):
         if mine.shape[1:] != theirs.shape[1:]:
             raise ShapeError(
@@ -248,7 +257,7 @@ def _from_background(
             )
     if not needs_classes:
         pairs = zip(reference.space, reference.masks, strict=True)
-        means = [references.step_means(vectors, mask) for vectors, mask in pairs]
+        means = [step_means(vectors, mask) for vectors, mask in pairs]
         return [np.broadcast_to(m, v.shape).copy() for m, v in zip(means, space, strict=True)]
     if outputs is None:
         outputs = engine.outputs(
@@ -256,10 +265,10 @@ def _from_background(
             engine.token_arrays(arrays),
             chunk_size(len(space[0]), engine.bytes_per_row()),
         )
-    rule = references.class_rule(engine, target, outputs)
+    rule = class_rule(engine, target, outputs)
     if spec.kind == "opposite_class":
-        return references.opposite_class_references(rule, outputs, reference)
-    return references.nearest_other_references(rule, outputs, space, reference, int(k))
+        return opposite_class_references(rule, outputs, reference)
+    return nearest_other_references(rule, outputs, space, reference, int(k))
 
 
 def _per_input(baselines: Any, engine: Engine) -> list[Any]:

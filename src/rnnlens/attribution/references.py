@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.attribution.batching import chunk_size
-from rnnlens.errors import DataError, OptionError, ShapeError
+from rnnlens.errors import DataError, OptionError
 
 if TYPE_CHECKING:
     from rnnlens.attribution.engine import Engine
@@ -59,24 +59,14 @@ class Reference:
     outputs: list[np.ndarray]
 
 
-def prepare_reference(engine: Engine, background: Any, what: str, *, outputs: bool) -> Reference:
-    """Validate ``background`` for the model (one array per input) and map it to attribution space.
+def prepare_reference(engine: Engine, arrays: list[np.ndarray], *, outputs: bool) -> Reference:
+    """Validated background arrays (one per model input) in attribution space, with the model's outputs.
 
     Args:
         engine: the model's engine.
-        background: any form :func:`~rnnlens.attribution.baselines.prepare_background` accepts.
-        what: the baseline's name for messages, e.g. ``"Baseline.opposite_class"``.
+        arrays: background from :func:`~rnnlens.attribution.baselines.prepare_background`.
         outputs: also evaluate the model on the background (needed to read its classes).
-
-    Raises:
-        ShapeError, DataError: bad background data; the message names ``what``.
     """
-    from rnnlens.attribution.baselines import prepare_background
-
-    try:
-        arrays = prepare_background(engine.model, background)
-    except (ShapeError, DataError) as exc:
-        raise type(exc)(f"{what}: {exc}") from None
     space = engine.to_space(arrays)
     evaluated: list[np.ndarray] = []
     if outputs:
