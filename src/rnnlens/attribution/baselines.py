@@ -103,10 +103,11 @@ class Baseline:
                 ``rnnlens.attribute(..., background=)`` accepts, with the explained inputs' number of
                 steps; it should hold samples the model assigns to every explained sample's rivals.
 
-        Raises (when resolved):
-            OptionError: the output is not a classifier's (a regression output: use
-                :meth:`mean`). DataError: no background sample is predicted as another class than an
-                explained sample. ShapeError, DataError: background of the wrong shape or bad values.
+        Raises:
+            When the baseline is resolved (by :func:`rnnlens.attribute` and the like): OptionError if
+                the output is not a classifier's (a regression output: use :meth:`mean`); DataError if
+                no background sample is predicted as another class than an explained sample;
+                ShapeError, DataError for background of the wrong shape or bad values.
 
         Example:
             >>> lstm = keras.layers.LSTM(3, kernel_initializer="ones", recurrent_initializer="zeros")
