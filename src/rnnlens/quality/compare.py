@@ -112,6 +112,7 @@ def compare(
             target=target,
             baselines=baseline if info.baselines else None,
             background=background if info.baselines or info.background else None,
+            faithfulness=False,  # the curves below score every method; no second score per row
             **per_method.get(info.name, {}),
         )
         for result in results if isinstance(results, tuple) else (results,):
