@@ -116,3 +116,20 @@ def test_check_n_steps_refuses_the_rest(given):
 def test_ig_refuses_a_bad_n_steps_before_evaluating(steep, signals):
     with pytest.raises(OptionError, match="'auto' or an integer"):
         IntegratedGradients(steep).attribute(signals, target=0, n_steps="many")
+
+
+def test_auto_on_every_step_targets_recomputes_single_rows(forecaster, series, monkeypatch):
+    from rnnlens.attribution import Target
+
+    monkeypatch.setattr(adaptive, "AUTO_START_STEPS", 1)
+    target = Target(time="all", unit=0)
+    auto = IntegratedGradients(forecaster).attribute(series[:2], target=target)
+    used = np.asarray(auto.options["n_steps_used"]).reshape(2, 10)
+    assert used.min() == 1 and used.max() > 1  # some rows (steps) needed more points than others
+    assert float(auto.relative_gap.max()) < 0.01
+    for steps in np.unique(used):
+        fixed = IntegratedGradients(forecaster).attribute(
+            series[:2], target=target, n_steps=int(steps)
+        )
+        rows = used == steps
+        np.testing.assert_allclose(auto.values[rows], fixed.values[rows], rtol=1e-5, atol=1e-7)

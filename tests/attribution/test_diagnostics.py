@@ -258,3 +258,23 @@ def test_cli_reports_weak_rows_and_uses_the_background(step_three, cells, tmp_pa
     assert f"{RECOMMENDED_METHOD}, baseline drawn from the background" in " ".join(
         background.output.split()
     )
+
+
+# ------------------------------------------------------------------------- _results(standard_errors)
+def test_results_reduce_token_standard_errors_like_the_values(sentiment):
+    from rnnlens.attribution import IntegratedGradients
+
+    tokens = np.array([[3, 4, 5] + [0] * 17, list(range(1, 21))], dtype="int32")
+    explainer = IntegratedGradients(sentiment)
+    problem = explainer._prepare(tokens, 0, None)
+    space = problem.space[0]
+    spread = np.full(space.shape, 0.25)  # a token's error spread over its embedding vector
+    values = [np.ones(space.shape)]
+    result = explainer._results(problem, values, {}, standard_errors=[spread])
+    expected = np.where(problem.masks[0], 0.25 * space.shape[-1], 0.0)
+    np.testing.assert_allclose(result.standard_errors, expected)
+    assert result.standard_errors[0, 5] == 0  # padded: no error, as no value
+    per_token = explainer._results(problem, values, {}, standard_errors=[expected])
+    np.testing.assert_allclose(per_token.standard_errors, expected)
+    with pytest.raises(ShapeError, match="Standard errors"):
+        explainer._results(problem, values, {}, standard_errors=[np.ones((2, 3))])
