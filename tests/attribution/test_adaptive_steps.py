@@ -74,20 +74,44 @@ def test_auto_doubles_only_the_rows_that_need_it(steep, signals, monkeypatch):
         np.testing.assert_allclose(auto.values[row], fixed.values[0], rtol=1e-5, atol=1e-7)
 
 
-def test_a_row_that_never_converges_is_named_with_its_gap(steep, signals, monkeypatch):
-    monkeypatch.setattr(adaptive, "AUTO_START_STEPS", 2)
-    monkeypatch.setattr(adaptive, "AUTO_MAX_STEPS", 4)
-    with pytest.warns(RnnlensWarning, match=r"did not converge: after 4 points") as caught:
-        result = rnnlens.attribute(steep, signals, "ig", target=0, faithfulness=False)
-    assert result.options["n_steps_used"] == [4, 4, 4, 4]
+def _scaled_rnn(scale: float):
+    """SimpleRNN(4) whose input kernel is multiplied by ``scale``: tanh turns into a step along the path."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((5, 2)), keras.layers.SimpleRNN(4, name="rnn"), keras.layers.Dense(1)]
+    )
+    rnn = model.get_layer("rnn")
+    kernel, recurrent, bias = rnn.get_weights()
+    rnn.set_weights([kernel * scale, recurrent, bias])
+    return model
+
+
+def test_auto_resolves_a_jump_that_a_fixed_rule_steps_over(signals):
+    cliff = _scaled_rnn(1e4)  # each unit flips within da ~ 1e-4 along the path
+    with pytest.warns(RnnlensWarning, match="n_steps=128 left a completeness gap"):
+        fixed = IntegratedGradients(cliff).attribute(signals, target=0, n_steps=128)
+    assert _keras_gap(cliff, signals, fixed).max() > 0.04
+    auto = IntegratedGradients(cliff).attribute(signals, target=0)
+    assert _keras_gap(cliff, signals, auto).max() < 0.01 and not auto.warnings
+    assert min(auto.options["n_steps_used"]) > 128  # every row went past the fixed rule's points
+
+
+def test_a_row_that_never_converges_is_named_with_its_gap(signals):
+    step = _scaled_rnn(1e7)  # a jump narrower than float32 can place points: no rule resolves it
+    with pytest.warns(RnnlensWarning, match=r"did not converge: after \d+ points") as caught:
+        result = rnnlens.attribute(step, signals, "ig", target=0, faithfulness=False)
     warning = next(text for text in result.warnings if "did not converge" in text)
     assert warning in [str(w.message) for w in caught]
     reported = float(re.search(r"up to ([0-9.]+)%", warning).group(1)) / 100
-    worst = float(_keras_gap(steep, signals, result).max())
-    assert worst > 0.01 and reported == pytest.approx(worst, rel=0.01, abs=1e-3)
-    assert "4 row(s) (sample 0, sample 1, sample 2, sample 3)" in warning
+    gaps = _keras_gap(step, signals, result)
+    assert gaps.max() > 0.01 and reported == pytest.approx(gaps.max(), rel=0.01, abs=1e-3)
+    named = [int(n) for n in re.findall(r"sample (\d+)", warning)]
+    assert named == [int(i) for i in np.flatnonzero(gaps > 0.01)]
     frame = result.diagnostics()
-    assert frame["weak"].all() and frame["reason"].str.contains("completeness gap").all()
+    assert (frame["weak"] == (gaps > 0.01)).all()
+    assert frame.loc[frame["weak"], "reason"].str.contains("completeness gap").all()
 
 
 def test_expected_gradients_auto_converges_and_reports(steep, signals):

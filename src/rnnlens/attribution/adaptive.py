@@ -31,6 +31,7 @@ __all__ = [
     "Integral",
     "Integrate",
     "attribution_totals",
+    "gap_message",
     "integrate",
     "restrict_rows",
 ]
@@ -70,6 +71,8 @@ def integrate(
     n_steps: int | str,
     *,
     what: str,
+    max_steps: int | None = None,
+    warn: bool = True,
 ) -> Integral:
     """Integrate every row with ``n_steps`` points, or adaptively for ``"auto"``; warn about the gap.
 
@@ -79,6 +82,8 @@ def integrate(
         baseline_outputs: ``(rows,)`` the target at the (mean) baseline, ``F(b)``.
         n_steps: ``"auto"`` or the fixed number of points.
         what: the method in words, for the warning.
+        max_steps: the most points ``"auto"`` doubles to (default :data:`AUTO_MAX_STEPS`).
+        warn: issue the warning (False: only return it, for a caller that refines further).
 
     Returns:
         An :class:`Integral`. When rows are left over the tolerance, its ``warning`` is also issued with
@@ -91,7 +96,8 @@ def integrate(
     values = [np.zeros((n_rows, *x.shape[1:]), np.float64) for x in problem.space]
     steps_used = np.zeros(n_rows, np.int64)
     gaps = np.zeros(n_rows, np.float64)
-    steps = min(AUTO_START_STEPS, AUTO_MAX_STEPS) if auto else int(n_steps)
+    most = AUTO_MAX_STEPS if max_steps is None else min(max_steps, AUTO_MAX_STEPS)
+    steps = min(AUTO_START_STEPS, most) if auto else int(n_steps)
     while True:
         part_problem = problem if len(rows) == n_rows else restrict_rows(problem, rows)
         part = compute(part_problem, rows, steps)
@@ -102,13 +108,14 @@ def integrate(
             outputs[rows] - baseline_outputs[rows]
         )
         rows = rows[~converged(gaps[rows], outputs[rows], baseline_outputs[rows])]
-        if not auto or not len(rows) or steps >= AUTO_MAX_STEPS:
+        if not auto or not len(rows) or steps >= most:
             break
-        steps = min(2 * steps, AUTO_MAX_STEPS)
+        steps = min(2 * steps, most)
     message = None
     if len(rows):
-        message = _gap_message(problem, rows, gaps, outputs, baseline_outputs, steps, auto, what)
-        warnings.warn(message, RnnlensWarning, stacklevel=3)
+        message = gap_message(problem, rows, gaps, outputs, baseline_outputs, steps, auto, what)
+        if warn:
+            warnings.warn(message, RnnlensWarning, stacklevel=3)
     return Integral(values, steps_used, gaps, rows, message)
 
 
@@ -151,7 +158,7 @@ def attribution_totals(problem: Problem, values: list[np.ndarray]) -> np.ndarray
     return total
 
 
-def _gap_message(
+def gap_message(
     problem: Problem,
     rows: np.ndarray,
     gaps: np.ndarray,
@@ -161,6 +168,7 @@ def _gap_message(
     auto: bool,
     what: str,
 ) -> str:
+    """The warning naming the ``rows`` left with a gap over the tolerance, their worst gap and a remedy."""
     scale = np.maximum(np.abs(outputs - baseline_outputs), informative_floor(outputs))
     relative = np.abs(gaps[rows]) / scale[rows]
     per_sample = problem.target.per_sample

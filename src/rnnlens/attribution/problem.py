@@ -136,7 +136,9 @@ def prepare_problem(
         masks=engine.masks(arrays),
         outputs=outputs,
         target=resolved,
-        baselines=resolve_baselines(baselines, engine, arrays, space),
+        baselines=resolve_baselines(
+            baselines, engine, arrays, space, target=resolved, outputs=outputs
+        ),
         memory_budget_mb=memory_budget_mb,
         internal_batch_size=internal_batch_size,
         labels=labels,
