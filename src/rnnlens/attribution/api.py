@@ -10,8 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from rnnlens.attribution.base import Results, attach_labels
-from rnnlens.attribution.baselines import background_baseline, prepare_background
+from rnnlens.attribution.baselines import Baseline, background_baseline, prepare_background
 from rnnlens.attribution.diagnostics import (
+    RECOMMENDED_FALLBACK,
     RECOMMENDED_METHOD,
     RECOMMENDED_OPTIONS,
     ZERO_BASELINE_WARNING,
@@ -20,6 +21,7 @@ from rnnlens.attribution.diagnostics import (
 from rnnlens.attribution.faithfulness import faithfulness_scores
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.options import OptionError
+from rnnlens.attribution.references import NoOtherClassError, NotAClassifierError
 from rnnlens.attribution.registry import MethodInfo, method_info
 from rnnlens.attribution.result import AttributionResult
 from rnnlens.validation import PreparedInputs
@@ -59,9 +61,12 @@ def attribute(
             whose feature names, sequence ids, timestamps and vocabulary travel into the results; or
             :class:`rnnlens.validation.PreparedInputs` (not validated again; its ``data`` labels them).
         method: a name from :func:`rnnlens.attribution.available_methods` or an alias (``"ig"``). None:
-            with ``background`` (and no ``baselines``), the recommended method
-            (:data:`~rnnlens.attribution.diagnostics.RECOMMENDED_METHOD`, logged at info level and
-            recorded as ``result.method``); otherwise integrated gradients.
+            with ``background`` (and no ``baselines``), the explanation that was most faithful on
+            ``bench/faithfulness.py``: integrated gradients (adaptive steps) from the opposite-class
+            reference of the background (:meth:`Baseline.opposite_class`) when the target reads a
+            classifier output, else expected gradients over the background; which one is logged at info
+            level and recorded in ``result.method`` and ``result.options["baseline"]``. Without
+            ``background``: integrated gradients from zeros, with a warning.
         target: ``k`` (unit / class of a 2-D output), ``(t, k)`` (step ``t`` of a sequence output),
             ``"predicted"``, or :class:`rnnlens.attribution.Target` for windows and every-step matrices.
         baselines: see :class:`rnnlens.attribution.Baseline` (default zeros; with ``background``, its mean).
@@ -100,9 +105,9 @@ def attribute(
         0       3     5        1
         1       3     5        0
     """
-    if method is None and background is not None and baselines is None:
+    recommended = method is None and background is not None and baselines is None
+    if recommended:
         method, options = RECOMMENDED_METHOD, {**RECOMMENDED_OPTIONS, **options}
-        _log.info("rnnlens.attribute: no method given; using %s with the background.", method)
     info = method_info(method if method is not None else _DEFAULT_METHOD)
     cls = info.load()
     _check_options(info, cls, options)
@@ -139,7 +144,10 @@ def attribute(
         warnings.warn(ZERO_BASELINE_WARNING, RnnlensWarning, stacklevel=2)
     else:
         described = "given" if baselines is not None else "none"
-    result = explainer.attribute(inputs, target=target, baselines=baselines, **own_options)
+    if recommended:
+        result, described, info = _recommended(explainer, inputs, target, background, own_options)
+    else:
+        result = explainer.attribute(inputs, target=target, baselines=baselines, **own_options)
     results = list(result) if isinstance(result, tuple) else [result]
     if faithfulness:
         internal = own_options.get("internal_batch_size")
@@ -161,6 +169,30 @@ def attribute(
     if not labels.empty:
         results = attach_labels(results, labels)
     return results[0] if len(results) == 1 else tuple(results)
+
+
+def _recommended(
+    explainer: Any, inputs: Any, target: Any, background: Any, options: dict[str, Any]
+) -> tuple[Results, str, MethodInfo]:
+    """The recommended explanation (see ``RECOMMENDED_METHOD``): integrated gradients from the
+    opposite-class reference of the background when the target reads a classifier output, else expected
+    gradients over the background. Says which it used (info log, ``result.method``, the baseline)."""
+    try:
+        result = explainer.attribute(
+            inputs, target=target, baselines=Baseline.opposite_class(background), **options
+        )
+        described = "the mean background sample of another predicted class (opposite class)"
+        info = method_info(RECOMMENDED_METHOD)
+    except (NotAClassifierError, NoOtherClassError) as exc:
+        info = method_info(RECOMMENDED_FALLBACK)
+        _check_options(info, info.load(), options)
+        _log.info("rnnlens.attribute: no opposite class (%s); using %s.", exc, info.name)
+        result = info.load()(explainer.model).attribute(
+            inputs, target=target, background=background, **options
+        )
+        described = "drawn from the background"
+    _log.info("rnnlens.attribute: no method given; used %s (baseline: %s).", info.name, described)
+    return result, described, info
 
 
 def _check_options(info: MethodInfo, cls: Any, options: dict[str, Any]) -> None:

@@ -50,9 +50,12 @@ UNINFORMATIVE_TOLERANCE = 1e-3
 # Largest standard error above this share of the largest |attribution|: the ranking is not settled.
 SE_TOLERANCE = 0.1
 
-# The method `rnnlens.attribute(..., background=REF)` uses when no method is given (set from
-# bench/faithfulness.py), with its options.
-RECOMMENDED_METHOD = "expected_gradients"
+# What `rnnlens.attribute(..., background=REF)` computes when no method is given, chosen on
+# bench/faithfulness.py (README, "Which explanation"): integrated gradients with adaptive steps from the
+# opposite-class reference of the background for classifier outputs; expected gradients over the background
+# for other outputs, which have no opposite class.
+RECOMMENDED_METHOD = "integrated_gradients"
+RECOMMENDED_FALLBACK = "expected_gradients"
 RECOMMENDED_OPTIONS: dict[str, Any] = {}
 
 ZERO_BASELINE_WARNING = (

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClassRule",
+    "NoOtherClassError",
+    "NotAClassifierError",
     "Reference",
     "class_rule",
     "nearest_other_references",
@@ -38,6 +40,16 @@ __all__ = [
 # single unit is thresholded (value: the threshold).
 _ARGMAX = ("distribution", "log_distribution", "logits")
 _THRESHOLD = {"probability": 0.5, "binary_logits": 0.0}
+
+
+class NotAClassifierError(OptionError):
+    """The explained output is not read as classes, so it has no opposite class."""
+
+
+class NoOtherClassError(DataError):
+    """Every background sample is predicted as the explained sample's class."""
+
+
 _NOT_A_CLASSIFIER = (
     "opposite-class references need a classifier output (softmax / sigmoid / logits); use "
     "Baseline.mean for regression."
@@ -158,13 +170,13 @@ def class_rule(
         )
     if meaning in _ARGMAX:
         if units < 2:
-            raise OptionError(
+            raise NotAClassifierError(
                 f"Output {name!r} has a single {meaning} unit, which predicts the same class for every "
                 f"sample; {_NOT_A_CLASSIFIER}"
             )
         return ClassRule(index, steps, None, None)
     if meaning not in _THRESHOLD:
-        raise OptionError(
+        raise NotAClassifierError(
             f"Output {name!r} is read as '{meaning}', not as classes: {_NOT_A_CLASSIFIER}"
         )
     unit = 0
@@ -256,7 +268,7 @@ def nearest_other_references(
 def _others(classes: np.ndarray, label: int, what: str) -> np.ndarray:
     keep = classes != label
     if not keep.any():
-        raise DataError(
+        raise NoOtherClassError(
             f"{what}: all {len(classes)} background samples are predicted as class {label}, like the "
             "explained sample, so there is no sample of another class to compare with; pass background "
             "data that the model assigns to other classes too (e.g. a sample of the training data)."
