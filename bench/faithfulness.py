@@ -6,8 +6,12 @@ layout is trained (seeded; weights cached under ``bench/.cache/``), every method
 class on N test samples, and |attribution| is scored against the box mask per sample:
 
     AUPRC   sklearn's average_precision_score(mask, |a|), mean over samples (random map ~ box share)
-    AUP/AUR area under precision / recall as functions of the threshold on |a| / max|a| (as in Dynamask's
-            and the paper's saliency-threshold curves), mean over samples
+    AUP/AUR the paper's saliency-weighted precision / recall, integrated over the threshold on
+            |a| / max|a| (see ``weighted_precision_recall``), mean over samples
+
+and rnnlens.quality is checked against the ground truth: per layout, the Spearman correlation between the
+methods' deletion AOPC (deleting towards the training data's mean, as ``quality`` does with a background)
+and their AUPRC (``quality vs truth`` line; median over layouts).
 
 Methods are registry names with options, ``name[:key=value]...``; ``baseline=zeros|mean|median|opposite``
 picks a baseline built from the training data (``opposite``: the mean sequence of the training samples the
@@ -33,11 +37,12 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
-from sklearn.metrics import auc, average_precision_score, precision_recall_curve
+from sklearn.metrics import average_precision_score
 
 import rnnlens
 from rnnlens.attribution import AttributionResult, Baseline
 from rnnlens.attribution.registry import method_info
+from rnnlens.quality import deletion_curve, rank_agreement
 
 STEPS = FEATURES = 50
 CACHE = Path(__file__).parent / ".cache"
@@ -81,10 +86,22 @@ QUICK_LAYOUTS = ("Middle", "RareTime")
 # --- data -------------------------------------------------------------------------------------------
 
 
-def make_data(layout: Layout, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``n`` samples of the layout: x ``(n, time, features)``, labels ``(n,)``, box mask like x (bool)."""
+BACKGROUNDS = ("gaussian", "ar")
+
+
+def make_data(
+    layout: Layout, n: int, seed: int, background: str = "gaussian"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` samples of the layout: x ``(n, time, features)``, labels ``(n,)``, box mask like x (bool).
+
+    ``background``: ``"gaussian"`` (i.i.d. N(0, 1), the paper's) or ``"ar"`` (per feature an AR(1) process
+    ``z_t = 0.8 z_(t-1) + e_t`` scaled to unit variance: neighbouring steps are correlated, as in sensors).
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, STEPS, FEATURES)).astype("float32")
+    if background == "ar":
+        for t in range(1, STEPS):
+            x[:, t] = 0.8 * x[:, t - 1] + np.sqrt(1 - 0.8**2) * x[:, t]
     y = rng.integers(0, 2, n)
     if layout.moving:
         starts = rng.integers(0, STEPS - layout.steps + 1, n)
@@ -110,12 +127,18 @@ def build_model(units: int) -> keras.Model:
 
 
 def trained_model(
-    layout: Layout, train: tuple[np.ndarray, np.ndarray], units: int, epochs: int, seed: int
+    layout: Layout,
+    train: tuple[np.ndarray, np.ndarray],
+    units: int,
+    epochs: int,
+    seed: int,
+    background: str = "gaussian",
 ) -> keras.Model:
     """The layout's model, from the cache or trained deterministically (seeded) and cached."""
     keras.utils.set_random_seed(seed)
     model = build_model(units)
-    path = CACHE / f"{layout.name}-u{units}-e{epochs}-n{len(train[0])}-s{seed}.weights.h5"
+    kind = "" if background == "gaussian" else f"-{background}"
+    path = CACHE / f"{layout.name}{kind}-u{units}-e{epochs}-n{len(train[0])}-s{seed}.weights.h5"
     if path.exists():
         model.load_weights(path)
         return _compiled(model)
@@ -156,13 +179,13 @@ def parse_methods(text: str) -> list[str]:
 
 def attribute(
     spec: str, model: keras.Model, x: np.ndarray, train_x: np.ndarray, seed: int
-) -> np.ndarray:
-    """|attribution| ``(n, time, features)`` of the predicted class by the method ``spec``."""
+) -> AttributionResult | np.ndarray:
+    """The attribution of the predicted class by the method ``spec`` (``random``: an array of noise)."""
     name, *pairs = spec.split(":")
     if name == "random":
         return np.random.default_rng(seed).random(x.shape)
     if name == "default":
-        return _magnitude(
+        return _one(
             rnnlens.attribute(model, x, target="predicted", background=train_x, faithfulness=False)
         )
     info = method_info(name)
@@ -196,13 +219,22 @@ def attribute(
         faithfulness=False,
         **options,
     )
-    return _magnitude(result)
+    return _one(result)
 
 
-def _magnitude(result: Any) -> np.ndarray:
+def _one(result: Any) -> AttributionResult:
     if not isinstance(result, AttributionResult):  # one input, so one result
         raise TypeError(f"expected one AttributionResult, received {type(result).__name__}")
-    return np.abs(np.asarray(result.values))
+    return result
+
+
+def quality_score(
+    model: keras.Model, x: np.ndarray, result: AttributionResult, train_x: np.ndarray
+) -> float:
+    """What rnnlens.quality says of ``result`` without the ground truth: the mean deletion AOPC, deleting
+    cells towards the training data's per-feature mean (``background=``)."""
+    curve = deletion_curve(model, x, result, target="predicted", background=train_x, n_random=1)
+    return float(np.mean(curve.aopc))
 
 
 # --- scoring ----------------------------------------------------------------------------------------
@@ -212,16 +244,40 @@ def scores(saliency: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """Mean over samples of AUPRC, AUP and AUR of ``saliency`` against ``mask`` (both ``(n, time, features)``)."""
     auprc, aup, aur = [], [], []
     for a, m in zip(saliency, mask, strict=True):
-        a, m = a.ravel(), m.ravel()
+        a, m = a.ravel().astype(np.float64), m.ravel()
         auprc.append(average_precision_score(m, a))
-        precision, recall, thresholds = precision_recall_curve(m, a / max(a.max(), 1e-30))
-        if len(thresholds) > 1:
-            aup.append(auc(thresholds, precision[:-1]))
-            aur.append(auc(thresholds, recall[:-1]))
-        else:  # a constant map: no curve to integrate
-            aup.append(float(m.mean()))
-            aur.append(0.0)
+        precision, recall = weighted_precision_recall(a, m)
+        aup.append(precision)
+        aur.append(recall)
     return {"auprc": float(np.mean(auprc)), "aup": float(np.mean(aup)), "aur": float(np.mean(aur))}
+
+
+def weighted_precision_recall(saliency: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """The paper's saliency-weighted AUP and AUR of one sample.
+
+    With ``s`` the saliency scaled to a maximum of 1 and ``S(t)`` the cells with ``s >= t``: precision
+    ``P(t) = sum(s over S(t) and the box) / sum(s over S(t))`` and recall ``R(t) = sum(s over S(t) and the
+    box) / sum(s over the box)``; AUP and AUR are their integrals over the threshold ``t`` from 0 to 1.
+
+    >>> weighted_precision_recall(np.array([1.0, 0.5, 0.0]), np.array([True, False, False]))
+    (0.8333333333333333, 1.0)
+    """
+    top = saliency.max()
+    if top <= 0:  # no saliency at all: nothing selected at any threshold
+        return 0.0, 0.0
+    s = saliency / top
+    order = np.argsort(-s, kind="stable")
+    s, inside = s[order], truth[order]
+    selected = np.cumsum(s)  # the s-weight of S(t) for t = s[k], k = 0, 1, ...
+    hits = np.cumsum(np.where(inside, s, 0.0))
+    in_box = max(float(np.sum(np.where(truth, saliency / top, 0.0))), 1e-300)
+    # P and R are step functions of t: constant between consecutive distinct values of s.
+    last = np.r_[s[1:] != s[:-1], True]  # the last cell of each group of equal values
+    levels = s[last]
+    widths = levels - np.r_[levels[1:], 0.0]  # t in (next level, this level] selects down to here
+    precision = hits[last] / np.maximum(selected[last], 1e-300)
+    recall = hits[last] / in_box
+    return float(np.sum(widths * precision)), float(np.sum(widths * recall))
 
 
 # --- table ------------------------------------------------------------------------------------------
@@ -242,9 +298,8 @@ def print_table(
 
 
 def main() -> None:
-    warnings.simplefilter(
-        "ignore"
-    )  # gaps and zero-baseline notes are expected here; scores say the rest
+    # Gap and zero-baseline warnings are expected here; the scores say the rest.
+    warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layouts", default=",".join(LAYOUTS), help="comma-separated layout names")
     parser.add_argument(
@@ -259,6 +314,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--metric", default="all", choices=("auprc", "aup", "aur", "all"))
     parser.add_argument(
+        "--background", default="gaussian", choices=BACKGROUNDS, help="the noise around the box"
+    )
+    parser.add_argument(
+        "--no-quality", action="store_true", help="skip the quality-vs-truth agreement (faster)"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="two layouts, 10 samples, small training"
     )
     args = parser.parse_args()
@@ -271,24 +332,40 @@ def main() -> None:
     methods = parse_methods(args.methods)
 
     table: dict[str, dict[str, dict[str, float]]] = {spec: {} for spec in methods}
+    agreement: dict[str, float] = {}
     for name in layouts:
         layout = LAYOUTS[name]
-        train_x, train_y, _ = make_data(layout, args.train, args.seed)
-        test_x, test_y, test_mask = make_data(layout, 500, args.seed + 1)
+        train_x, train_y, _ = make_data(layout, args.train, args.seed, args.background)
+        test_x, test_y, test_mask = make_data(layout, 500, args.seed + 1, args.background)
         start = time.perf_counter()
-        model = trained_model(layout, (train_x, train_y), args.units, args.epochs, args.seed)
+        model = trained_model(
+            layout, (train_x, train_y), args.units, args.epochs, args.seed, args.background
+        )
         acc = accuracy(model, test_x, test_y)
         flag = "" if acc >= 0.95 else "   BELOW 95 %: raise --epochs / --train"
         print(f"{name}: test accuracy {acc:.3f} ({time.perf_counter() - start:.1f} s){flag}")
         x, mask = test_x[: args.samples], test_mask[: args.samples]
+        quality: dict[str, float] = {}
         for spec in methods:
             start = time.perf_counter()
-            table[spec][name] = scores(attribute(spec, model, x, train_x, args.seed), mask)
-            print(
-                f"  {spec}: AUPRC {table[spec][name]['auprc']:.3f} ({time.perf_counter() - start:.1f} s)"
-            )
+            result = attribute(spec, model, x, train_x, args.seed)
+            saliency = result if isinstance(result, np.ndarray) else np.abs(result.values)
+            table[spec][name] = scores(saliency, mask)
+            line = f"  {spec}: AUPRC {table[spec][name]['auprc']:.3f}"
+            if isinstance(result, AttributionResult) and not args.no_quality:
+                quality[spec] = quality_score(model, x, result, train_x)
+                line += f", deletion AOPC {quality[spec]:.3f}"
+            print(f"{line} ({time.perf_counter() - start:.1f} s)")
+        if len(quality) >= 3:
+            truth = {spec: table[spec][name]["auprc"] for spec in quality}
+            agreement[name] = rank_agreement(quality, truth)
+            print(f"  quality vs truth: Spearman {agreement[name]:.2f}")
     for metric in ("auprc", "aup", "aur") if args.metric == "all" else (args.metric,):
         print_table(table, layouts, metric)
+    if agreement:
+        values = ", ".join(f"{name} {value:.2f}" for name, value in agreement.items())
+        median = float(np.median(list(agreement.values())))
+        print(f"\nquality vs truth (Spearman per layout): {values}; median {median:.2f}")
 
 
 if __name__ == "__main__":
