@@ -43,7 +43,8 @@ def attribute(
         "zeros",
         "--baseline",
         "-b",
-        help="zeros, mean or median (per feature, of --reference or DATA), or a .npy file.",
+        help="zeros, mean or median (per feature, of --reference or DATA), opposite-class (the mean "
+        "sequence of --reference / --background samples predicted as another class), or a .npy file.",
     ),
     reference: Path | None = typer.Option(
         None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
@@ -87,6 +88,8 @@ def attribute(
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
+        # No method and a background: rnnlens.attribute picks the recommended explanation itself.
+        recommended = method is None and background is not None and baseline in ("zeros", "")
         if method is None:
             method = RECOMMENDED_METHOD if background is not None else "integrated_gradients"
         info = method_info(method)
@@ -98,8 +101,13 @@ def attribute(
         check_out(out, SAVE_SUFFIXES)
         keras_model = load_model(model, safe_mode=not unsafe)
         dataset = read_dataset(data, keras_model, data_options)
+        reference_data = (
+            read_model_inputs(background, keras_model, data_options)
+            if background is not None
+            else None
+        )
         baselines = (
-            _baselines(baseline, reference, dataset, keras_model, data_options)
+            _baselines(baseline, reference, dataset, keras_model, data_options, reference_data)
             if info.baselines
             else None
         )
@@ -109,12 +117,10 @@ def attribute(
                 result = run_attribution(
                     keras_model,
                     dataset,
-                    method=info.name,
+                    method=None if recommended else info.name,
                     target=_parse_target(target, output),
                     baselines=baselines,
-                    background=read_model_inputs(background, keras_model, data_options)
-                    if background is not None
-                    else None,
+                    background=reference_data,
                     faithfulness=faithfulness,
                     **options,
                 )
@@ -211,10 +217,10 @@ def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> 
             f"--baseline does not apply to {info.name}, which takes no baseline; received "
             f"{baseline!r}. Leave --baseline out, or use {_methods_with_baselines()}."
         )
-    if reference is not None and baseline not in ("mean", "median"):
+    if reference is not None and baseline not in ("mean", "median", "opposite-class"):
         raise OptionError(
-            f"--reference is the data behind --baseline mean or median, but --baseline is {baseline!r}; "
-            "add --baseline mean (or median), or leave --reference out."
+            f"--reference is the data behind --baseline mean, median or opposite-class, but --baseline "
+            f"is {baseline!r}; add --baseline mean (or median, opposite-class), or leave --reference out."
         )
 
 
@@ -241,13 +247,27 @@ def _methods_with_baselines() -> str:
 
 
 def _baselines(
-    spec: str, reference: Path | None, dataset: Any, model: Any, read: DataOptions
+    spec: str,
+    reference: Path | None,
+    dataset: Any,
+    model: Any,
+    read: DataOptions,
+    background: Any = None,
 ) -> Any:
     from rnnlens.attribution import Baseline
     from rnnlens.attribution.options import OptionError
 
     if spec in ("zeros", ""):
         return None
+    if spec == "opposite-class":
+        if reference is not None:
+            return Baseline.opposite_class(read_model_inputs(reference, model, read))
+        if background is None:
+            raise OptionError(
+                "--baseline opposite-class needs reference data to find samples of other classes: add "
+                "--background FILE (or --reference FILE)."
+            )
+        return Baseline.opposite_class(background)
     if spec in ("mean", "median"):
         if reference is not None:
             data = read_model_inputs(reference, model, read)
@@ -257,7 +277,8 @@ def _baselines(
         return Baseline.mean(data) if spec == "mean" else Baseline.median(data)
     if not Path(spec).is_file():
         raise OptionError(
-            f"--baseline must be zeros, mean, median or an existing data file (.npy / .npz) with one "
+            f"--baseline must be zeros, mean, median, opposite-class or an existing data file (.npy / "
+            ".npz) with one "
             f"baseline per sample; {spec!r} is none of these (the file does not exist)."
         )
     return read_model_inputs(Path(spec), model, read)
