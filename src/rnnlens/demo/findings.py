@@ -49,8 +49,8 @@ def attribution_finding(
     gap = result.relative_gap
     if gap is not None:
         lines.append(
-            f"{label}: integrated-gradients completeness gap at most {float(np.max(gap)):.2%} of "
-            "|F(x) - F(baseline)|."
+            f"{label}: {result.method.replace('_', ' ')} completeness gap at most "
+            f"{float(np.max(gap)):.2%} of |F(x) - F(baseline)|."
         )
     return lines
 
