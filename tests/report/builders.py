@@ -6,6 +6,7 @@ import numpy as np
 
 from rnnlens.report import (
     Card,
+    DiagnosticsPanel,
     Heatmap,
     Line,
     ReportData,
@@ -116,6 +117,17 @@ def full_report(
             value_label="weight",
             scale="sequential",
         )
+        checks = DiagnosticsPanel(
+            title=f"Attribution of input{evil}",
+            fields=(("method", "integrated_gradients"), ("baseline", f"zeros{evil}")),
+            reasons=(f"uninformative baseline{evil}",) if index or payloads else (),
+            notes=(f"zero baseline{evil}",) if payloads else (),
+            rows=Table(
+                title="Checks per output step",
+                columns=("output step", "weak because"),
+                rows=tuple((f"{t}{evil}", f"gap{evil}" if index else "") for t in range(time)),
+            ),
+        )
         samples.append(
             SampleSection(
                 index=index * 3,
@@ -126,6 +138,7 @@ def full_report(
                 states=(lstm_states(units, time, seed=index, layer=f"lstm{evil}"),),
                 alignments=(alignment,),
                 notes=(f"note{evil}",) if payloads else (),
+                checks=(checks,),
             )
         )
     return ReportData(
@@ -152,4 +165,5 @@ def full_report(
         samples=tuple(samples),
         notes=(f"A note{evil}",),
         meta=(("method", f"integrated gradients{evil}"), ("backend", "tensorflow")),
+        alerts=(f"Weak explanations: sample 3{evil}",),
     )

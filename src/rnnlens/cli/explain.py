@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
-from rnnlens.cli._data import DATA_HELP, DataOptions, with_data_options
+from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
 from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_options
 
 MAX_RANGE = 1000  # samples one --samples range may list: each gets its own section in the page
@@ -32,11 +33,26 @@ def explain(
     max_samples: int = typer.Option(
         5, "--max-samples", "-n", help="N: how many samples when --samples is not given."
     ),
-    method: str = typer.Option(
-        "integrated_gradients",
+    method: str | None = typer.Option(
+        None,
         "--method",
         "-m",
-        help=METHOD_HELP,
+        help=METHOD_HELP
+        + " Default: the recommended method with --background, else integrated_gradients against a "
+        "zero baseline (the report warns that it may mislead).",
+    ),
+    background: Path | None = typer.Option(
+        None,
+        "--background",
+        help="Reference data from the training distribution (any DATA format): the attributions "
+        "explain against it (expected_gradients draws its baselines from it; methods with a baseline "
+        "use its per-feature mean).",
+    ),
+    faithfulness: bool = typer.Option(
+        True,
+        "--faithfulness/--no-faithfulness",
+        help="Score each sample's attribution against random deletion orders (50 forward passes per "
+        "sample), shown beside each map.",
     ),
     output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
     input_vocab: list[str] | None = typer.Option(
@@ -57,38 +73,77 @@ def explain(
     data_options: DataOptions = DataOptions(),
     method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
-    """Write one self-contained HTML report explaining MODEL on some samples of DATA."""
+    """Write one self-contained HTML report explaining MODEL on some samples of DATA.
+
+    Beside each attribution map the report shows how far to trust it; the weak ones are also listed at
+    the end of the output.
+    """
     with user_errors():
+        from rnnlens.attribution.diagnostics import RnnlensWarning
+        from rnnlens.cli.attribute import diagnostics_summary
         from rnnlens.data import load_data
+        from rnnlens.errors import OptionError
         from rnnlens.loading import load_model
-        from rnnlens.report.api import REPORT_SUFFIXES, render_report
+        from rnnlens.report.api import REPORT_SUFFIXES
+        from rnnlens.report.collect import collect_report
+        from rnnlens.report.html import write_report
 
         check_out(out, REPORT_SUFFIXES)
         chosen = parse_samples(samples)
         options: dict[str, Any] = {}
         if attributions:
-            from rnnlens.attribution.registry import method_info
-
-            options = method_flags.options_for(method_info(method))
+            options = _method_options(method_flags, method, background)
+        elif background is not None:
+            raise OptionError(
+                "--background is reference data for the attributions, but --no-attribution turns them "
+                "off; leave one of the two out."
+            )
         keras_model = load_model(model, safe_mode=not unsafe)
         dataset = load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
-        path = render_report(
-            keras_model,
-            dataset,
-            out,
-            vocab=_vocabularies(input_vocab, dataset, keras_model),
-            samples=chosen,
-            max_samples=max_samples,
-            method=method,
-            output=int(output) if output.lstrip("-").isdigit() else output,
-            states=states,
-            attributions=attributions,
-            method_options=options,
-            title=title,
-            progress=sys.stderr.isatty(),
-        )
+        with warnings.catch_warnings():  # printed below from the results' warnings, as notes
+            warnings.simplefilter("ignore", RnnlensWarning)
+            report = collect_report(
+                keras_model,
+                dataset,
+                vocab=_vocabularies(input_vocab, dataset, keras_model),
+                samples=chosen,
+                max_samples=max_samples,
+                method=method,
+                output=int(output) if output.lstrip("-").isdigit() else output,
+                states=states,
+                attributions=attributions,
+                method_options=options,
+                title=title,
+                progress=sys.stderr.isatty(),
+                background=read_model_inputs(background, keras_model, data_options)
+                if background is not None
+                else None,
+                faithfulness=faithfulness,
+            )
+        path = write_report(report, out)
         size = path.stat().st_size / 2**20
         console.print(f"Wrote {path} ({size:.1f} MB)", highlight=False)
+        for line in diagnostics_summary(list(report.attributions)):
+            console.print(line, markup=False, highlight=False)
+
+
+def _method_options(
+    flags: MethodFlags, method: str | None, background: Path | None
+) -> dict[str, Any]:
+    """The chosen method's options from its flags. Without --method but with --background the library
+    picks the recommended explanation with its own options: only the flags the user set are passed."""
+    from rnnlens.attribution.registry import method_info
+    from rnnlens.report.options import attribution_method
+
+    info = method_info(attribution_method(method, background))
+    options = flags.options_for(info)
+    if method is not None or background is None:
+        return options
+    return {
+        option.name: options[option.name]
+        for option in info.options
+        if flags.value(option.flag) != option.default
+    }
 
 
 def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:

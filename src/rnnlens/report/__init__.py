@@ -20,6 +20,7 @@ from rnnlens.report.api import render_report
 from rnnlens.report.collect import collect_report
 from rnnlens.report.data import (
     Card,
+    DiagnosticsPanel,
     Heatmap,
     Line,
     ReportData,
@@ -33,6 +34,7 @@ from rnnlens.report.html import render_html, result_html, write_report
 
 __all__ = [
     "Card",
+    "DiagnosticsPanel",
     "Heatmap",
     "Line",
     "ReportData",

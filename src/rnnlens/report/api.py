@@ -21,7 +21,7 @@ def render_report(
     *,
     samples: Sequence[int] | None = None,
     max_samples: int = DEFAULT_MAX_SAMPLES,
-    method: str = "integrated_gradients",
+    method: str | None = None,
     target: Any = None,
     output: int | str = 0,
     states: bool = True,
@@ -35,13 +35,17 @@ def render_report(
     spec: Any = None,
     interpretation: Any = None,
     trace: Any = None,
+    background: Any = None,
+    faithfulness: bool = True,
 ) -> Path:
     """Explain ``model`` on some samples of ``data`` and write one self-contained, interactive HTML file.
 
     The page holds the model's anatomy (one card per output), the decoded predictions and, for each chosen
-    sample, an attribution heatmap (time x feature, or coloured tokens), the prediction over time for
-    forecasts, state and gate heatmaps per recurrent layer, and for encoder-decoder models the alignment
-    matrix (decoder step x encoder token). It needs no network to view.
+    sample, how far to trust its attribution (method, baseline, F(x), F(baseline), completeness gap,
+    standard errors, faithfulness; weak explanations flagged with their reason), an attribution heatmap
+    (time x feature, or coloured tokens), the prediction over time for forecasts, state and gate heatmaps
+    per recurrent layer, and for encoder-decoder models the alignment matrix (decoder step x encoder
+    token). It needs no network to view.
 
     Args:
         model: a ``keras.Model`` or the path of a ``.keras`` / ``.h5`` file.
@@ -49,8 +53,11 @@ def render_report(
             token ``.txt``), or arrays ``(batch, time, features)`` / ``(batch, time)`` token ids / one per
             model input.
         path: the ``.html`` file to write (atomically).
+        background: reference samples from the training data (arrays, a Dataset or a data file): the
+            attributions explain against them, and with ``method=None`` the recommended method is used.
+            Without it the baseline is zeros, which the page flags as possibly misleading.
         samples, max_samples, method, target, output, states, attributions, labels, vocab,
-            method_options, decode_options, title, progress, spec, interpretation, trace: see
+            method_options, decode_options, title, progress, spec, interpretation, trace, faithfulness: see
             :func:`rnnlens.report.collect_report` (``attributions``, ``spec``, ``interpretation`` and
             ``trace`` accept results already computed, which the report shows instead of recomputing)
             (``decode_options={"scaler": (mean, std), "target_offset": 1}`` shows a next-step
@@ -66,7 +73,7 @@ def render_report(
         or writing failed.
 
     Example:
-        >>> rnnlens.report(model, x_test, "report.html", samples=[0, 7], method="ig")  # doctest: +SKIP
+        >>> rnnlens.report(model, x_test, "report.html", samples=[0, 7], background=x_train)  # doctest: +SKIP
         PosixPath('report.html')
     """
     _check_path(path)
@@ -89,6 +96,8 @@ def render_report(
         spec=spec,
         interpretation=interpretation,
         trace=trace,
+        background=background,
+        faithfulness=faithfulness,
     )
     return write_report(report, path)
 

@@ -16,13 +16,15 @@ from typing import Any
 import numpy as np
 
 import rnnlens.report.sample_sections as sample_sections
-from rnnlens.errors import RnnlensError, TargetError, UnsupportedLayerError
+from rnnlens.errors import OptionError, RnnlensError, TargetError, UnsupportedLayerError
 from rnnlens.model_inputs import output_vocab_input
 from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.data import ReportData, SampleSection
+from rnnlens.report.diagnostics import report_alerts
 from rnnlens.report.options import (
     DEFAULT_MAX_SAMPLES,
     ReportOptions,
+    attribution_method,
     check_max_samples,
     report_options,
 )
@@ -76,7 +78,7 @@ def collect_report(
     *,
     samples: Sequence[int] | None = None,
     max_samples: int = DEFAULT_MAX_SAMPLES,
-    method: str = "integrated_gradients",
+    method: str | None = None,
     target: Any = None,
     output: int | str = 0,
     states: bool = True,
@@ -90,6 +92,8 @@ def collect_report(
     spec: Any = None,
     interpretation: Any = None,
     trace: Any = None,
+    background: Any = None,
+    faithfulness: bool = True,
 ) -> ReportData:
     """Compute everything a report shows and return it as :class:`~rnnlens.report.data.ReportData`.
 
@@ -100,6 +104,9 @@ def collect_report(
         samples: data indices to explain (default: the first ``max_samples``).
         max_samples: how many samples when ``samples`` is not given.
         method: attribution method name or alias (``"integrated_gradients"``, ``"ig"``, ``"saliency"``...).
+            None: with ``background``, the recommended method
+            (:data:`rnnlens.attribution.diagnostics.RECOMMENDED_METHOD`); without, integrated gradients
+            against a zero baseline, which the page flags as possibly misleading.
         target: what to attribute (see :func:`rnnlens.attribute`); default: every step of a sequence output,
             else the output's single unit or its predicted class.
         output: which model output to decode and explain (index or name).
@@ -122,6 +129,15 @@ def collect_report(
             (:func:`rnnlens.decode`), if already computed; ``labels``, ``vocab`` and ``decode_options``
             then do not apply to the predictions.
         trace: the trace of exactly the chosen samples (:func:`rnnlens.trace`), if already computed.
+        background: reference samples from the training distribution (arrays shaped like ``data``, one
+            per model input, a Dataset or a data file): the attribution explains against them (see
+            :func:`rnnlens.attribute`), checked against the model before any work.
+        faithfulness: score each explained row against random deletion orders (50 forward passes per
+            sample; shown beside each map). Targets at every output step are not scored.
+
+    Beside each attribution map the page shows its diagnostics (method, baseline, F(x), F(baseline),
+    completeness gap, standard errors, faithfulness, integration steps) and flags weak explanations with
+    their reason; results passed in ``attributions`` show theirs too.
 
     Returns:
         The report data, ready for :func:`rnnlens.report.render_html` / :func:`~rnnlens.report.write_report`.
@@ -130,7 +146,8 @@ def collect_report(
         ModelLoadError: the model cannot be loaded. ShapeError, DataError: the data does not fit the model.
         TargetError: a sample index out of range or repeated; a ``target`` or ``output`` that does not exist.
         OptionError: unknown method or option; ``samples``, ``max_samples``, ``labels`` or ``vocab`` of the
-            wrong type or value; an argument of the wrong type (see
+            wrong type or value; a ``background`` for a method that takes no baseline, or without
+            attributions to compute; an argument of the wrong type (see
         :func:`rnnlens.report.options.report_options`); a precomputed result of the wrong type, or one
         computed for another model, output or other samples. Parts that cannot be computed for this model
         (e.g. gates of a custom cell) become notes in the report instead.
@@ -140,6 +157,12 @@ def collect_report(
         >>> write_report(data, "report.html")  # doctest: +SKIP
     """
     given_attributions = None if isinstance(attributions, bool | np.bool_) else attributions
+    if given_attributions is not None and background is not None:
+        raise OptionError(
+            "Argument `background` is reference data for attributions the report computes, but "
+            "`attributions` holds results computed already: leave `background` out (pass it to "
+            "rnnlens.attribute instead), or pass attributions=True."
+        )
     given = precomputed(
         spec=spec, interpretation=interpretation, trace=trace, attributions=given_attributions
     )
@@ -156,6 +179,8 @@ def collect_report(
         method_options=method_options,
         decode_options=decode_options,
         title=title,
+        background=background,
+        faithfulness=faithfulness,
     )
     return _Collector(options, progress, given).run(model, data)
 
@@ -176,13 +201,23 @@ class _Collector:
         from rnnlens.loading import ensure_model
 
         options, given = self.options, self.given
-        if options.attributions and given.attributions is None:
+        computes = options.attributions and given.attributions is None
+        if computes:
             from rnnlens.attribution.registry import method_info
 
-            method_info(options.method)  # unknown names fail before any work is done
+            # Unknown names, and a background the method cannot use, fail before any work is done.
+            _check_background(
+                method_info(attribution_method(options.method, options.background)),
+                options.background,
+            )
         with _stages(self.progress) as stage:
             stage("Inspecting the model")
             keras_model = ensure_model(model)
+            background = (
+                _background(options.background, keras_model)
+                if computes and options.background is not None
+                else None
+            )
             spec = given.spec if given.spec is not None else inspect_model(keras_model)
             out = spec.output(options.output)
             dataset, prepared = _dataset_and_arrays(data, keras_model)
@@ -211,10 +246,11 @@ class _Collector:
                 trace = self._guarded("States and gates", lambda: _trace(keras_model, subset))
 
             results: tuple[Any, ...] = given.attributions or ()
-            if options.attributions and given.attributions is None:
-                stage(f"Attributing with {options.method}")
+            if computes:
+                stage("Attributing with " + attribution_method(options.method, options.background))
                 found = self._guarded(
-                    "Attributions", lambda: _attribute(keras_model, spec, out, subset, options)
+                    "Attributions",
+                    lambda: _attribute(keras_model, spec, out, subset, options, background),
                 )
                 results = () if found is None else (found if isinstance(found, tuple) else (found,))
 
@@ -242,6 +278,7 @@ class _Collector:
         ]
         if options.attributions and results:
             meta.append(("attribution", f"{results[0].method}: {results[0].target}"))
+            meta.append(("baseline", str(results[0].options.get("baseline", "not recorded"))))
         meta += [("backend", _backend()), ("created", _now())]
         if dataset.source:
             meta.insert(1, ("data", str(dataset.source)))
@@ -256,6 +293,8 @@ class _Collector:
             samples=tuple(sections),
             notes=tuple(notes),
             meta=tuple(meta),
+            alerts=report_alerts(results, chosen),
+            attributions=results,
         )
 
     def _guarded(self, what: str, compute: Callable[[], Any]) -> Any:
@@ -425,7 +464,38 @@ def _trace(model: Any, batch: PreparedInputs) -> Any:
     return trace(model, batch)
 
 
-def _attribute(model: Any, spec: Any, out: Any, subset: Any, options: ReportOptions) -> Any:
+def _check_background(info: Any, background: Any) -> None:
+    """Refuse a background the method cannot use, and a method that needs one without it."""
+    if background is not None and not (info.baselines or info.background):
+        raise OptionError(
+            f"Argument `background` (CLI: --background) does not apply to {info.name}, which takes no "
+            "baseline. Leave it out, or choose a method with a baseline such as integrated_gradients."
+        )
+    if background is None and info.background:
+        raise OptionError(
+            f"{info.name} draws its baselines from reference data: pass background= (CLI: --background "
+            "FILE) with samples from the training data."
+        )
+
+
+def _background(background: Any, model: Any) -> list[np.ndarray]:
+    """The background checked against the model (a data file is read first), one array per input."""
+    from rnnlens.attribution.baselines import prepare_background
+    from rnnlens.data import load_data
+
+    if isinstance(background, str | os.PathLike):
+        background = load_data(background, model)
+    return prepare_background(model, background)
+
+
+def _attribute(
+    model: Any,
+    spec: Any,
+    out: Any,
+    subset: Any,
+    options: ReportOptions,
+    background: list[np.ndarray] | None,
+) -> Any:
     """Attribute the chosen samples; the Dataset carries feature names, sequence ids and timestamps along."""
     from rnnlens.attribution import Target, attribute
 
@@ -441,8 +511,14 @@ def _attribute(model: Any, spec: Any, out: Any, subset: Any, options: ReportOpti
         subset,
         method=options.method,
         target=target,
+        background=None if background is None else _one_or_list(background),
+        faithfulness=options.faithfulness,
         **options.method_options,
     )
+
+
+def _one_or_list(arrays: list[np.ndarray]) -> Any:
+    return arrays[0] if len(arrays) == 1 else arrays
 
 
 def _input_text(

@@ -27,6 +27,7 @@ from rnnlens.errors import ShapeError
 
 __all__ = [
     "Card",
+    "DiagnosticsPanel",
     "Heatmap",
     "Line",
     "ReportData",
@@ -255,6 +256,41 @@ class SeriesPlot:
 
 
 @dataclass(frozen=True)
+class DiagnosticsPanel:
+    """How far to trust one attribution map, shown beside it: its checks, and why it is weak if it is.
+
+    Args:
+        title: the heading, e.g. ``"How far to trust the attribution of input"``.
+        fields: ``(label, value)`` pairs: method, baseline, F(x), F(baseline), completeness gap, standard
+            error, faithfulness, integration steps.
+        reasons: why the explanation is weak, one sentence per weak row; empty when every check passed.
+        notes: what may make the explanation mislead even when no check fails (e.g. a zero baseline).
+        rows: the same checks per output step, when the map explains several steps.
+
+    Example:
+        >>> panel = DiagnosticsPanel("Checks", reasons=("completeness gap 12% > 1%",))
+        >>> panel.weak
+        True
+    """
+
+    title: str
+    fields: tuple[tuple[str, str], ...] = ()
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    rows: Table | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple((str(k), str(v)) for k, v in self.fields))
+        object.__setattr__(self, "reasons", _strings(self.reasons, "DiagnosticsPanel.reasons"))
+        object.__setattr__(self, "notes", _strings(self.notes, "DiagnosticsPanel.notes"))
+
+    @property
+    def weak(self) -> bool:
+        """Whether a check failed (the report flags the map as weak)."""
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
 class StateGroup:
     """The traced states and gates of one recurrent layer for one sample.
 
@@ -287,6 +323,7 @@ class SampleSection:
         notes: sentences shown under the title (e.g. what could not be computed, and why).
         extra: ``(key, parts)`` of sections registered in :mod:`rnnlens.report.sample_sections` that have
             no field of their own, in registry order.
+        checks: how far to trust the attribution maps: one :class:`DiagnosticsPanel` per attributed input.
     """
 
     index: int
@@ -298,6 +335,7 @@ class SampleSection:
     alignments: tuple[Heatmap, ...] = ()
     notes: tuple[str, ...] = ()
     extra: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    checks: tuple[DiagnosticsPanel, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.index, bool) or not isinstance(self.index, int | np.integer):
@@ -306,7 +344,7 @@ class SampleSection:
             )
         object.__setattr__(self, "index", int(self.index))
         object.__setattr__(self, "summary", tuple((str(k), str(v)) for k, v in self.summary))
-        for name in ("attributions", "forecasts", "states", "alignments"):
+        for name in ("checks", "attributions", "forecasts", "states", "alignments"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "notes", _strings(self.notes, "SampleSection.notes"))
         object.__setattr__(self, "extra", tuple((str(k), tuple(v)) for k, v in self.extra))
@@ -324,6 +362,10 @@ class ReportData:
         samples: the per-sample sections, in display order; their ``index`` values must be unique.
         notes: report-level remarks (warnings, what was skipped).
         meta: ``(label, value)`` pairs shown in the header, e.g. method and backend.
+        alerts: what the reader must know before trusting the explanations (weak explanations, a zero
+            baseline), shown at the top of the page.
+        attributions: the ``AttributionResult`` objects the attribution sections show (not drawn; for
+            callers that print or save them, e.g. the CLI's diagnostics summary).
 
     Raises:
         ShapeError: two samples share an index.
@@ -341,11 +383,14 @@ class ReportData:
     samples: tuple[SampleSection, ...] = ()
     notes: tuple[str, ...] = ()
     meta: tuple[tuple[str, str], ...] = field(default=())
+    alerts: tuple[str, ...] = ()
+    attributions: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("anatomy", "predictions", "samples"):
+        for name in ("anatomy", "predictions", "samples", "attributions"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "notes", _strings(self.notes, "ReportData.notes"))
+        object.__setattr__(self, "alerts", _strings(self.alerts, "ReportData.alerts"))
         object.__setattr__(self, "meta", tuple((str(k), str(v)) for k, v in self.meta))
         seen: set[int] = set()
         for sample in self.samples:

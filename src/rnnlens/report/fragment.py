@@ -10,6 +10,7 @@ import numpy as np
 
 from rnnlens.report.data import (
     Card,
+    DiagnosticsPanel,
     Heatmap,
     ReportData,
     SampleSection,
@@ -47,12 +48,15 @@ def render_fragment(result: Any, *, title: str | None = None, max_cells: int = 2
 
 
 def _parts(result: Any) -> list[Any]:
-    if isinstance(result, Card | Table | Heatmap | TokenScores | SeriesPlot | StateGroup):
+    if isinstance(
+        result, Card | Table | Heatmap | TokenScores | SeriesPlot | StateGroup | DiagnosticsPanel
+    ):
         return [result]
     if isinstance(result, SampleSection):
         return _sample_parts(result)
     if isinstance(result, ReportData):
-        parts: list[Any] = [*result.anatomy, *result.predictions]
+        alerts = [Card(title="", warnings=result.alerts)] if result.alerts else []
+        parts: list[Any] = [*alerts, *result.anatomy, *result.predictions]
         for sample in result.samples:
             parts.append(Card(title=sample.title, fields=sample.summary, warnings=sample.notes))
             parts.extend(_sample_parts(sample)[1:])
@@ -91,6 +95,8 @@ def _part(part: Any, max_cells: int) -> str:
         return _tokens(part)
     if isinstance(part, SeriesPlot):
         return _series(part)
+    if isinstance(part, DiagnosticsPanel):
+        return _panel(part)
     if isinstance(part, StateGroup):
         inner = "".join(_heatmap(heat, max_cells) for heat in part.heatmaps)
         return f"<h4>{escape(part.layer)} ({escape(part.kind)})</h4>{inner}"
@@ -110,6 +116,19 @@ def _card(card: Card) -> str:
     warnings = "".join(f'<div class="warn">{escape(w)}</div>' for w in card.warnings)
     facts = "".join(f"<li>{escape(f)}</li>" for f in card.facts)
     return head + sub + _fields(card.fields) + warnings + (f"<ul>{facts}</ul>" if facts else "")
+
+
+def _panel(panel: DiagnosticsPanel) -> str:
+    badge = "weak explanation" if panel.weak else "no check failed"
+    reasons = "".join(f"<li>{escape(reason)}</li>" for reason in panel.reasons)
+    flagged = (
+        f'<div class="warn"><strong>Why this explanation is weak:</strong><ul>{reasons}</ul></div>'
+        if reasons
+        else ""
+    )
+    notes = "".join(f'<div class="warn">{escape(note)}</div>' for note in panel.notes)
+    rows = _table(panel.rows) if panel.rows is not None else ""
+    return f"<h4>{escape(panel.title)} ({badge})</h4>{_fields(panel.fields)}{flagged}{notes}{rows}"
 
 
 def _table(table: Table) -> str:

@@ -88,8 +88,9 @@ def render_html(report: ReportData) -> str:
 
     Returns:
         The page: plotly.js inlined once, every figure a JSON spec drawn when scrolled into view, no network
-        needed to view it. Sections carry stable ids: ``anatomy``, ``predictions``, ``samples``,
-        ``sample-<i>``, ``attribution-<i>``, ``forecast-<i>``, ``states-<i>``, ``alignment-<i>``, ``notes``.
+        needed to view it. Sections carry stable ids: ``alerts`` (weak explanations, zero baselines),
+        ``anatomy``, ``predictions``, ``samples``, ``sample-<i>``, ``checks-<i>`` (how far to trust the
+        maps), ``attribution-<i>``, ``forecast-<i>``, ``states-<i>``, ``alignment-<i>``, ``notes``.
 
     Raises:
         RnnlensError: ``report`` is not a ReportData.

@@ -16,6 +16,7 @@ __all__ = [
     "DECODE_OPTIONS",
     "DEFAULT_MAX_SAMPLES",
     "ReportOptions",
+    "attribution_method",
     "check_max_samples",
     "report_options",
 ]
@@ -42,7 +43,7 @@ class ReportOptions:
 
     samples: tuple[int, ...] | None = None
     max_samples: int = DEFAULT_MAX_SAMPLES
-    method: str = "integrated_gradients"
+    method: str | None = None
     target: Any = None
     output: int | str = 0
     states: bool = True
@@ -52,13 +53,15 @@ class ReportOptions:
     method_options: dict[str, Any] = field(default_factory=dict)
     decode_options: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
+    background: Any = None
+    faithfulness: bool = True
 
 
 def report_options(
     *,
     samples: Any = None,
     max_samples: Any = DEFAULT_MAX_SAMPLES,
-    method: Any = "integrated_gradients",
+    method: Any = None,
     target: Any = None,
     output: Any = 0,
     states: Any = True,
@@ -68,6 +71,8 @@ def report_options(
     method_options: Any = None,
     decode_options: Any = None,
     title: Any = None,
+    background: Any = None,
+    faithfulness: Any = True,
 ) -> ReportOptions:
     """Check every report argument and freeze them into :class:`ReportOptions`.
 
@@ -76,22 +81,33 @@ def report_options(
 
     Raises:
         OptionError: ``samples`` is not a list of integers, ``max_samples`` not an integer >= 1,
-            ``labels`` or ``vocab`` not lists of strings, ``states`` / ``attributions`` not booleans,
-            ``method`` not a string, ``title`` not a string, ``method_options`` / ``decode_options``
-            not dicts, or an unknown decode option.
+            ``labels`` or ``vocab`` not lists of strings, ``states`` / ``attributions`` /
+            ``faithfulness`` not booleans, ``method`` not a string or None, ``title`` not a string,
+            ``method_options`` / ``decode_options`` not dicts, an unknown decode option, or a
+            ``background`` while ``attributions`` is False (it would not be used).
 
     Example:
         >>> report_options(samples=[0, 3], decode_options={"target_offset": 1}).decode_options
         {'target_offset': 1}
     """
     check_max_samples(max_samples)
-    for name, value in (("states", states), ("attributions", attributions)):
+    for name, value in (
+        ("states", states),
+        ("attributions", attributions),
+        ("faithfulness", faithfulness),
+    ):
         if not isinstance(value, bool | np.bool_):
             raise OptionError(f"Argument `{name}` must be True or False, received {value!r}.")
-    if not isinstance(method, str):
+    if method is not None and not isinstance(method, str):
         raise OptionError(
             f"Argument `method` must be an attribution method name such as 'integrated_gradients', "
-            f"received {type(method).__name__} {method!r}."
+            f"or None for the default, received {type(method).__name__} {method!r}."
+        )
+    if background is not None and not attributions:
+        raise OptionError(
+            "Argument `background` is reference data for the attributions, but `attributions` is "
+            "False (or the attributions were computed already): leave `background` out, or let the "
+            "report attribute (attributions=True)."
         )
     if title is not None and not isinstance(title, str):
         raise OptionError(f"Argument `title` must be a string or None, received {title!r}.")
@@ -108,7 +124,25 @@ def report_options(
         method_options=_mapping(method_options, "method_options", "{'n_steps': 32}"),
         decode_options=_decode_options(decode_options),
         title=title,
+        background=background,
+        faithfulness=bool(faithfulness),
     )
+
+
+def attribution_method(method: str | None, background: Any) -> str:
+    """The method a report attributes with: ``method`` as given, else the recommended method with a
+    background and integrated gradients without one (what :func:`rnnlens.attribute` does with
+    ``method=None``).
+
+    Example:
+        >>> attribution_method(None, None), attribution_method("saliency", None)
+        ('integrated_gradients', 'saliency')
+    """
+    if method is not None:
+        return method
+    from rnnlens.attribution.diagnostics import RECOMMENDED_METHOD
+
+    return RECOMMENDED_METHOD if background is not None else "integrated_gradients"
 
 
 def check_max_samples(max_samples: Any) -> None:

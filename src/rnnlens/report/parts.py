@@ -11,6 +11,7 @@ from typing import Any
 from rnnlens.display import Dispatcher
 from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.data import Card
+from rnnlens.report.diagnostics import diagnostics_panel
 from rnnlens.report.predictions import prediction_table
 from rnnlens.report.sections import attribution_parts, state_groups
 
@@ -51,7 +52,7 @@ def trace_parts(trace: Any) -> list[Any]:
 
 
 def attribution_result_parts(result: Any) -> list[Any]:
-    """An ``AttributionResult``: what was explained, then the first sample's attribution map."""
+    """An ``AttributionResult``: what was explained, how far to trust it, then the first sample's map."""
     note = Card(
         title="",
         fields=(
@@ -62,7 +63,7 @@ def attribution_result_parts(result: Any) -> list[Any]:
             ("shown", "sample 0"),
         ),
     )
-    return [note, *attribution_parts(result, 0)]
+    return [note, diagnostics_panel(result, 0), *attribution_parts(result, 0)]
 
 
 def interpretation_parts(interpretation: Any) -> list[Any]:

@@ -1,15 +1,16 @@
 """The parts of a sample's section, as a registry: each entry computes its parts and names its layout.
 
 Every entry of :data:`SAMPLE_SECTIONS` is a (compute, layout) pair: ``compute(context)`` returns the
-sample's parts (heatmaps, token scores, series plots, state groups) and ``layout`` names the template macro
-that draws them (``grid``: a grid of figures and coloured tokens; ``groups``: one block per state group).
+sample's parts (diagnostics panels, heatmaps, token scores, series plots, state groups) and ``layout`` names
+the template macro that draws them (``panels``: how far to trust each map; ``grid``: a grid of figures and
+coloured tokens; ``groups``: one block per state group).
 The page (one template loop), the notebook fragment and the demo's merged reports all iterate the registry,
 so a new section is one entry here: its parts land in :attr:`SampleSection.extra` under its key unless
 :class:`SampleSection` has a field of that name.
 
 Example:
     >>> [kind.key for kind in SAMPLE_SECTIONS]
-    ['attribution', 'forecast', 'states', 'alignment']
+    ['checks', 'attribution', 'forecast', 'states', 'alignment']
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.report.data import SampleSection, SeriesPlot
+from rnnlens.report.diagnostics import diagnostics_panel
 from rnnlens.report.sections import (
     alignment_heatmap,
     attribution_parts,
@@ -76,7 +78,7 @@ class SectionKind:
     Attributes:
         key: the section's name: the html id is ``<key>-<sample index>`` and its CSS class ``<key>``.
         heading: the heading above its parts.
-        layout: the template macro that draws the parts (``"grid"`` or ``"groups"``).
+        layout: the template macro that draws the parts (``"panels"``, ``"grid"`` or ``"groups"``).
         compute: ``compute(context) -> parts`` for one sample.
         field: the :class:`SampleSection` field holding the parts (None: kept in ``SampleSection.extra``).
     """
@@ -104,6 +106,14 @@ def _is_alignment(context: SampleContext, result: Any) -> bool:
     decoders = [item.name for item in spec.inputs if item.role == "decoder"]
     decoder = decoders[0] if len(decoders) == 1 else spec.inputs[-1].name
     return bool(per_step_tokens and result.input_name != decoder)
+
+
+def checks_section(context: SampleContext) -> tuple[Any, ...]:
+    """How far to trust each attributed input's map (alignments included): one diagnostics panel each."""
+    return tuple(
+        diagnostics_panel(result, context.position, output_ticks=context.step_ticks)
+        for result in context.results
+    )
 
 
 def attribution_section(context: SampleContext) -> tuple[Any, ...]:
@@ -166,6 +176,7 @@ def alignment_section(context: SampleContext) -> tuple[Any, ...]:
 
 #: The per-sample sections, in page order.
 SAMPLE_SECTIONS: tuple[SectionKind, ...] = (
+    SectionKind("checks", "How far to trust the attributions", "panels", checks_section, "checks"),
     SectionKind("attribution", "Attribution", "grid", attribution_section, "attributions"),
     SectionKind("forecast", "Prediction over time", "grid", forecast_section, "forecasts"),
     SectionKind("states", "States and gates", "groups", states_section, "states"),
