@@ -38,7 +38,7 @@ def test_bad_option_value_is_an_option_error(forecaster, series):
 
 def test_unknown_method_is_an_option_error(forecaster, series):
     with pytest.raises(OptionError, match="Unknown attribution method"):
-        rnnlens.attribute(forecaster, series, method="shap")
+        rnnlens.attribute(forecaster, series, method="lime")
 
 
 def test_non_finite_data_is_a_data_error(forecaster, series):

@@ -82,3 +82,10 @@ def test_options_of_the_recommended_method_pass_through(classifier, data):
         classifier, data[:2], target="predicted", background=data, n_steps=16, faithfulness=False
     )
     assert result.options["n_steps"] == 16
+
+
+def test_public_option_names_reach_the_fallback(regressor, data):
+    result = rnnlens.attribute(
+        regressor, data[:2], target=0, background=data, integration="gausslegendre", n_steps=8
+    )
+    assert result.method == "expected_gradients" and result.options["method"] == "gausslegendre"

@@ -224,8 +224,8 @@ def test_ablation_top_table_has_one_row_per_group(files):
         (["--batch-size", "0"], "`--batch-size` must be an integer >= 1"),
         (["--groups", "token", "-m", "ablation"], "`--groups` must be one of"),
         (["-m", "occlusion", "--window", "2,2,2"], "--window must be N or N,M"),
-        (["--baseline", "average"], "--baseline must be zeros, mean, median or an existing"),
-        (["--reference", "ref.npy"], "--reference is the data behind --baseline mean"),
+        (["--baseline", "average"], "--baseline must be zeros, mean, median, opposite-class or an"),
+        (["--reference", "ref.npy"], "--reference is the data behind --baseline mean, median"),
         (["-m", "saliency", "--baseline", "mean"], "--baseline does not apply to saliency"),
     ],
 )

@@ -185,7 +185,8 @@ def _recommended(
         info = method_info(RECOMMENDED_METHOD)
     except (NotAClassifierError, NoOtherClassError) as exc:
         info = method_info(RECOMMENDED_FALLBACK)
-        _check_options(info, info.load(), options)
+        public = {name: key for key, name in _RENAMED.items()}
+        _check_options(info, info.load(), {public.get(key, key): v for key, v in options.items()})
         _log.info("rnnlens.attribute: no opposite class (%s); using %s.", exc, info.name)
         result = info.load()(explainer.model).attribute(
             inputs, target=target, background=background, **options
