@@ -36,7 +36,8 @@ from rnnlens.attribution.shapley.evaluation import coalition_values
 from rnnlens.attribution.shapley.exact import shapley_from_table
 from rnnlens.attribution.shapley.players import build_games
 from rnnlens.attribution.shapley.pruning import prune_games
-from rnnlens.attribution.shapley.sampling import _Permutation, _Regression
+from rnnlens.attribution.shapley.sampling import _Adjusted, _Permutation, _Regression
+from rnnlens.attribution.shapley_options import ESTIMATORS
 
 STEPS, FEATURES, UNITS = 100, 8, 64
 CACHE = Path(__file__).parent / ".cache"
@@ -121,10 +122,12 @@ def replay(name: str, table: np.ndarray, n: int, evaluations: int, seed: int) ->
     bits = 1 << np.arange(n)
     empty, full = table[0], table[-1]
     total = full - empty
-    if name in ("kernel", "leverage", "permutation"):
+    if name in ESTIMATORS:
         state: Any = (
             _Permutation(n, rng, empty, full)
             if name == "permutation"
+            else _Adjusted(n, rng, empty, full)
+            if name == "adjusted"
             else _Regression(n, rng, empty, full, uniform=name == "leverage")
         )
         pairs = max(1, (evaluations - 2) // state.per_pair)
@@ -198,7 +201,7 @@ def main() -> None:
         f"{'estimator':<12} {'rows':>6} {'time s':>7} {'max|err| mean':>14} {'worst':>9} {'max err/SE':>11}"
     )
     explainer = ShapleyValues(model)
-    for estimator in ("kernel", "leverage", "permutation"):
+    for estimator in ESTIMATORS:
         errors, ratios, rows, times = [], [], [], []
         for seed in range(seeds):
             began = time.perf_counter()
@@ -228,7 +231,7 @@ def main() -> None:
         )
 
     budgets = (100, 250, 500, 1000, 2500) if not args.quick else (250, 500, 2500)
-    names = ("kernel", "leverage", "permutation", "plain_kernel", "plain_permutation")
+    names = (*ESTIMATORS, "plain_kernel", "plain_permutation")
     print(
         f"\n2. Replayed on the enumerated {n}-player game: mean over {seeds} seeds of max |error| "
         "(game rows, pruning not included)"

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 PLAYER_KINDS = ("event", "feature", "cell", "window")
-ESTIMATORS = ("kernel", "leverage", "permutation")
+ESTIMATORS = ("adjusted", "kernel", "leverage", "permutation")
 DEFAULT_TOLERANCE = 0.01
 DEFAULT_MAX_EVALUATIONS = 2000
 _NONE = ("", "none", "off")

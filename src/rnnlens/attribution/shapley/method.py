@@ -41,7 +41,8 @@ class ShapleyValues(Attribution):
     ``baseline_outputs = v(empty)`` and the ``completeness_gap`` (float32 rounding only).
 
     Games of at most 14 players are enumerated exactly; larger ones are sampled (paired KernelSHAP with
-    the efficiency constraint by default, see :mod:`rnnlens.attribution.shapley.sampling`) until every
+    the efficiency constraint and a surrogate control variate by default, see
+    :mod:`rnnlens.attribution.shapley.sampling`) until every
     standard error is at most ``tolerance * |F(x) - F(baseline)|`` or ``max_evaluations`` are spent (then a
     warning says so, and the result's ``warnings`` too). Each result's ``.values`` keep the input's shape:
     a player's value is spread evenly over its cells. ``players`` (a table per input) lists every player
@@ -66,7 +67,7 @@ class ShapleyValues(Attribution):
         window: int | None = None,
         stride: int | None = None,
         exact: bool | None = None,
-        estimator: str = "kernel",
+        estimator: str = "adjusted",
         tolerance: float = DEFAULT_TOLERANCE,
         max_evaluations: int = DEFAULT_MAX_EVALUATIONS,
         seed: int = 0,
@@ -89,11 +90,13 @@ class ShapleyValues(Attribution):
                 windows partition the steps (the last may be shorter).
             exact: True enumerates every coalition (at most 22 players), False samples, None (default)
                 enumerates games of at most 14 players and samples larger ones.
-            estimator: ``"kernel"`` (paired KernelSHAP, the default), ``"leverage"`` (leverage-score
-                sampling) or ``"permutation"`` (antithetic permutations).
+            estimator: ``"adjusted"`` (the default: paired KernelSHAP with a surrogate control
+                variate), ``"kernel"`` (paired KernelSHAP), ``"leverage"`` (leverage-score sampling) or
+                ``"permutation"`` (antithetic permutations; gives exactly 0 to players the target
+                ignores). See :mod:`rnnlens.attribution.shapley.sampling`.
             tolerance: sampling stops when every standard error is ``<= tolerance * |F(x) - F(b)|``.
             max_evaluations: model rows per explained row for sampling (``v(empty)`` and ``v(N)``
-                included); at least ``4 n + 2`` (kernel, leverage) or ``4 n - 2`` (permutation).
+                included); at least ``4 n + 2`` (regression estimators) or ``4 n - 2`` (permutation).
             seed: seeds the sampling; the same seed gives the same values.
             prune: TimeSHAP's temporal pruning for ``players="event"``: older events whose joint Shapley
                 value (in the game {recent, older}) is below ``prune`` in absolute value become one

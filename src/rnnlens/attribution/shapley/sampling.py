@@ -1,6 +1,11 @@
 """Sampled Shapley values for games too large to enumerate, with standard errors and a stop rule.
 
-Three estimators, each exact in efficiency (values sum to ``v(N) - v(empty)``) by construction:
+Four estimators, each exact in efficiency (values sum to ``v(N) - v(empty)``) by construction:
+
+- ``"adjusted"`` (the default): paired KernelSHAP below, adjusted by a surrogate game fitted to the same
+  samples (:mod:`rnnlens.attribution.shapley.surrogate`): on probabilities of a 2 x LSTM(64) over 100
+  steps, ~9x smaller errors for the same model rows (``bench/shapley.py``). Standard errors come from
+  cross-fitting (the surrogate of one half of the pairs adjusts the other half).
 
 - ``"kernel"``: KernelSHAP with paired (antithetic) sampling, coalitions ``S`` and ``N \\ S`` drawn
   together with sizes from the Shapley kernel, and the efficiency constraint solved exactly (Covert & Lee
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnlens.attribution.shapley.evaluation import listed_values, significant
+from rnnlens.attribution.shapley.surrogate import fit_surrogate
 from rnnlens.attribution.shapley_options import ESTIMATORS
 
 if TYPE_CHECKING:
@@ -141,11 +147,17 @@ class _Regression:
         self.w.append(self._weights)
 
     def estimate(self, total: float) -> tuple[np.ndarray, np.ndarray]:
+        z = np.concatenate(self.z)
+        return self._solve(z, np.concatenate(self.u), np.concatenate(self.w), total)
+
+    def _solve(
+        self, pending: np.ndarray, u: np.ndarray, w: np.ndarray, total: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The constrained regression on pairs ``(z, N \\ z)`` with values ``u`` ``(m, 2)`` minus
+        ``v(empty)``, pair weights ``w``; values and their delta-method standard errors."""
         n = self.n
-        z = np.concatenate(self.z).astype(np.float64)
+        z = pending.astype(np.float64)
         zc = 1.0 - z
-        u = np.concatenate(self.u)
-        w = np.concatenate(self.w)
         m = len(z)
         w = w / w.mean()
         a = (z.T @ (w[:, None] * z) + zc.T @ (w[:, None] * zc)) / (2 * m)
@@ -161,6 +173,56 @@ class _Regression:
         influence = (w[:, None] * residual) @ inverse[:n, :n].T
         spread = influence.std(axis=0, ddof=1) if m > 1 else np.full(n, np.inf)
         return beta, spread / math.sqrt(m)
+
+
+class _Adjusted(_Regression):
+    """Paired KernelSHAP adjusted by a surrogate game (see :mod:`.surrogate`)."""
+
+    def __init__(self, n: int, rng: np.random.Generator, empty: float, full: float) -> None:
+        super().__init__(n, rng, empty, full, uniform=False)
+        self.full = full
+
+    def estimate(self, total: float) -> tuple[np.ndarray, np.ndarray]:
+        z = np.concatenate(self.z)
+        u = np.concatenate(self.u)
+        w = np.concatenate(self.w)
+        every = np.ones(len(z), dtype=bool)
+        adjusted = self._adjusted(z, u, w, total, fit=every, use=every)
+        if adjusted is None:
+            return self._solve(z, u, w, total)
+        # The residuals of a surrogate fitted to the same pairs understate its error; the standard
+        # errors come from cross-fitting instead: the surrogate of one half of the pairs adjusts the
+        # other half (measured: |error| / SE at most ~2.5 over 19 players, ~5 without).
+        halves = [np.arange(len(z)) % 2 == k for k in (0, 1)]
+        parts = [self._adjusted(z, u, w, total, fit=a, use=b) for a, b in (halves, halves[::-1])]
+        errors = np.sqrt(sum(part[1] ** 2 for part in parts if part is not None)) / 2
+        return adjusted[0], errors
+
+    def _adjusted(
+        self,
+        z: np.ndarray,
+        u: np.ndarray,
+        w: np.ndarray,
+        total: float,
+        *,
+        fit: np.ndarray,
+        use: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        n = self.n
+        ends = np.array([np.zeros(n, dtype=bool), np.ones(n, dtype=bool)])
+        surrogate = fit_surrogate(
+            np.concatenate([ends, z[fit], ~z[fit]]),
+            np.concatenate(
+                [[self.empty, self.full], u[fit, 0] + self.empty, u[fit, 1] + self.empty]
+            ),
+        )
+        if surrogate is None:
+            return None
+        g_empty, g_full = surrogate(ends)
+        g = np.stack([surrogate(z[use]), surrogate(~z[use])], axis=1) - g_empty
+        own = surrogate.shapley(self.rng)
+        rest, errors = self._solve(z[use], u[use] - g, w[use], total - (g_full - g_empty))
+        return own + rest, errors
 
 
 def sampled_values(
@@ -197,6 +259,8 @@ def sampled_values(
         rng = np.random.default_rng([seed, int(row_ids[r])])
         if estimator == "permutation":
             states.append(_Permutation(game.n, rng, empty[r], full[r]))
+        elif estimator == "adjusted":
+            states.append(_Adjusted(game.n, rng, empty[r], full[r]))
         else:
             uniform = estimator == "leverage"
             states.append(_Regression(game.n, rng, empty[r], full[r], uniform=uniform))
