@@ -9,7 +9,8 @@ value of ``v`` whatever ``g`` is; a ``g`` close to ``v`` leaves a residual with 
 The surrogate is ``sigmoid(quadratic(z))`` when every value lies in (0, 1) (probabilities: recurrent
 classifiers saturate, and their games are far closer to additive in log-odds), with a ridge-regularised
 fit of the log-odds. Paired sampling already makes KernelSHAP exact on pairwise interactions of ``v``
-itself, so other targets get no surrogate (the plain paired estimator).
+itself, so other targets, and games of more than 40 players, get no surrogate (the plain paired
+estimator).
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ import numpy as np
 
 from rnnlens.attribution.shapley.exact import shapley_from_table
 
-__all__ = ["ENUMERATED_SURROGATE_PLAYERS", "LogitQuadratic", "fit_surrogate"]
+__all__ = [
+    "ENUMERATED_SURROGATE_PLAYERS",
+    "MAX_SURROGATE_PLAYERS",
+    "LogitQuadratic",
+    "fit_surrogate",
+]
 
 # The surrogate's coalitions are enumerated up to here (2^20 quadratic forms, about a second).
 ENUMERATED_SURROGATE_PLAYERS = 20
+# Beyond this many players the quadratic has too many terms to fit quickly (n^2 / 2): no surrogate.
+MAX_SURROGATE_PLAYERS = 40
 _RIDGE = 1e-2
 _CLIP = 1e-6
 _CHUNK = 1 << 16
@@ -67,9 +75,9 @@ class LogitQuadratic:
 
 def fit_surrogate(z: np.ndarray, values: np.ndarray) -> LogitQuadratic | None:
     """The log-odds quadratic surrogate fitted to coalitions ``z`` ``(k, n)`` and their ``values``, or
-    None when the values are not all in (0, 1). The first two rows (empty and full coalitions) are
+    None when the values are not all in (0, 1) or the game has more than 40 players. The first two rows (empty and full coalitions) are
     weighted heavily, so ``g`` nearly matches ``v`` there."""
-    if not np.all((values > 0) & (values < 1)):
+    if z.shape[1] > MAX_SURROGATE_PLAYERS or not np.all((values > 0) & (values < 1)):
         return None
     n = z.shape[1]
     upper = np.triu_indices(n, 1)
