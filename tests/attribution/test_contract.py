@@ -17,6 +17,8 @@ CONTRACT_OPTIONS: dict[str, dict] = {
     "input_x_gradient": {},
     "occlusion": {"window": (1, 1)},
     "feature_ablation": {"groups": "cell"},
+    # one player per cell; permutation sampling gives exactly 0 to cells the model ignores
+    "shapley": {"players": "cell", "estimator": "permutation"},
 }
 
 ALL = available_methods()

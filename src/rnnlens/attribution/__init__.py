@@ -20,6 +20,7 @@ from rnnlens.attribution.problem import Problem, prepare_problem
 from rnnlens.attribution.registry import available_methods, get_method
 from rnnlens.attribution.result import AttributionResult, save_results
 from rnnlens.attribution.saliency import Saliency
+from rnnlens.attribution.shapley.method import ShapleyValues
 from rnnlens.attribution.targets import Target, resolve_target
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "PerturbationAttribution",
     "Problem",
     "Saliency",
+    "ShapleyValues",
     "Target",
     "attribute",
     "available_methods",

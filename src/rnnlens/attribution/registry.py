@@ -21,6 +21,16 @@ from rnnlens.attribution.options import (
     check_positive_int,
     parse_pair,
 )
+from rnnlens.attribution.shapley_options import (
+    DEFAULT_MAX_EVALUATIONS,
+    DEFAULT_TOLERANCE,
+    check_estimator,
+    check_exact,
+    check_players,
+    check_prune,
+    check_tolerance,
+    check_window,
+)
 
 if TYPE_CHECKING:
     from rnnlens.attribution.base import Attribution
@@ -111,10 +121,20 @@ def _check_background_samples(value: Any, flag: str) -> int:
 _N_STEPS = MethodOption(
     "n_steps",
     "--steps",
-    int,
-    DEFAULT_N_STEPS,
-    f"Integrated / expected gradients: quadrature points (1 to {MAX_N_STEPS}).",
+    str,
+    "auto",
+    "Integrated / expected gradients: quadrature points, 'auto' (more points only for the rows whose "
+    f"completeness gap is over 1 %) or N (1 to {MAX_N_STEPS}).",
     check_n_steps,
+)
+# One seed for every sampled method: expected gradients' background draws, Shapley's coalitions.
+_SEED = MethodOption(
+    "seed",
+    "--seed",
+    int,
+    0,
+    "Seed of the sampling (expected gradients' background draws, Shapley's coalitions).",
+    _check_seed,
 )
 _INTEGRATION = MethodOption(
     "integration",
@@ -230,16 +250,81 @@ METHODS: tuple[MethodInfo, ...] = (
             ),
             _N_STEPS,
             _INTEGRATION,
-            MethodOption(
-                "seed",
-                "--seed",
-                int,
-                0,
-                "Expected gradients: seed of the background draws.",
-                _check_seed,
-            ),
+            _SEED,
         ),
         background=True,
+    ),
+    MethodInfo(
+        "shapley",
+        "rnnlens.attribution.shapley.method",
+        "ShapleyValues",
+        ("shap", "shapley_values", "timeshap"),
+        "perturbation",
+        True,
+        True,
+        "Shapley values of time steps, features, cells or windows (exact up to 14 players, else "
+        "sampled with standard errors); sums to F(x) - F(baseline).",
+        (
+            MethodOption(
+                "players",
+                "--players",
+                str,
+                "event",
+                "Shapley: players are each event (time step), feature, cell or window.",
+                check_players,
+            ),
+            MethodOption(
+                "window",
+                "--shapley-window",
+                str,
+                "none",
+                "Shapley: steps per player with --players window.",
+                check_window,
+            ),
+            MethodOption(
+                "exact",
+                "--exact",
+                str,
+                "auto",
+                "Shapley: enumerate every coalition: auto (games of at most 14 players), yes or no.",
+                check_exact,
+            ),
+            MethodOption(
+                "estimator",
+                "--estimator",
+                str,
+                "adjusted",
+                "Shapley sampling: adjusted (paired KernelSHAP + surrogate control variate), kernel, "
+                "leverage or permutation.",
+                check_estimator,
+            ),
+            MethodOption(
+                "tolerance",
+                "--tolerance",
+                float,
+                DEFAULT_TOLERANCE,
+                "Shapley sampling: stop when every standard error is <= tolerance x |F(x) - F(baseline)|.",
+                check_tolerance,
+            ),
+            MethodOption(
+                "max_evaluations",
+                "--max-evaluations",
+                int,
+                DEFAULT_MAX_EVALUATIONS,
+                "Shapley sampling: model evaluations per explained row at most.",
+                lambda value, flag: check_positive_int(value, flag, minimum=2),
+            ),
+            _SEED,
+            MethodOption(
+                "prune",
+                "--prune",
+                str,
+                "none",
+                "Shapley with --players event: merge older events whose joint value is below this "
+                "(absolute, TimeSHAP's pruning); none to keep every event.",
+                check_prune,
+            ),
+        ),
     ),
 )
 
