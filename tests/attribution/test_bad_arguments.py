@@ -45,7 +45,7 @@ def model():
         ("feature_ablation", {"groups": [[0.5] * 3] * 6}, "array of integer group ids"),
         ("feature_ablation", {"groups": -np.ones(6, int)}, "nothing would be ablated"),
         ("saliency", {"abs": "no"}, "`abs` must be True"),
-        ("shap", {}, "Unknown attribution method 'shap'"),
+        ("lime", {}, "Unknown attribution method 'lime'"),
         (42, {}, "Unknown attribution method 42"),
     ],
 )

@@ -85,7 +85,7 @@ def test_occlusion_on_a_two_input_model_writes_both_inputs(files):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-m", "shap"], "Unknown attribution method 'shap'"),
+        (["-m", "lime"], "Unknown attribution method 'lime'"),
         (["-t", "99,0"], "time step 99 is out of range"),
         (["-t", "x,0"], "--target time must be"),
         (["-m", "occlusion", "--window", "a"], "--window must be N or N,M"),

@@ -16,7 +16,7 @@ import rnnlens
 from rnnlens.attribution import Target
 from rnnlens.attribution.diagnostics import (
     DIAGNOSTIC_COLUMNS,
-    RECOMMENDED_METHOD,
+    RECOMMENDED_FALLBACK,
     RnnlensWarning,
 )
 from rnnlens.attribution.faithfulness import faithfulness_scores
@@ -172,8 +172,9 @@ def test_no_warning_with_background_or_for_methods_without_baseline(step_three, 
 def test_no_method_with_background_uses_the_recommended_one(step_three, cells, caplog):
     with caplog.at_level("INFO", logger="rnnlens"):
         result = rnnlens.attribute(step_three, cells[:2], target=0, background=cells)
-    assert result.method == RECOMMENDED_METHOD
-    assert RECOMMENDED_METHOD in caplog.text
+    # A regression head has no opposite class: the recommendation is expected gradients.
+    assert result.method == RECOMMENDED_FALLBACK
+    assert RECOMMENDED_FALLBACK in caplog.text
     assert not result.warnings
     # Named methods keep working as before.
     ig = _quiet(rnnlens.attribute, step_three, cells[:2], "ig", target=0, background=cells)
@@ -255,7 +256,7 @@ def test_cli_reports_weak_rows_and_uses_the_background(step_three, cells, tmp_pa
         ],
     )
     assert background.exit_code == 0, background.output
-    assert f"{RECOMMENDED_METHOD}, baseline drawn from the background" in " ".join(
+    assert f"{RECOMMENDED_FALLBACK}, baseline drawn from the background" in " ".join(
         background.output.split()
     )
 

@@ -57,9 +57,9 @@ def test_baseline_shape_mismatch(forecaster, series):
 
 def test_convenience_function_checks_method_and_options(forecaster, series, tmp_path):
     with pytest.raises(
-        OptionError, match="Unknown attribution method 'shap'.*integrated_gradients"
+        OptionError, match="Unknown attribution method 'lime'.*integrated_gradients"
     ):
-        rnnlens.attribute(forecaster, series, method="shap")
+        rnnlens.attribute(forecaster, series, method="lime")
     with pytest.raises(OptionError, match=r"does not take option\(s\) \['window'\]"):
         rnnlens.attribute(forecaster, series, method="ig", target=(0, 0), window=3)
     with pytest.raises(ModelLoadError, match="does not exist"):
