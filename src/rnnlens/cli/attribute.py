@@ -17,6 +17,20 @@ from rnnlens.cli._data import (
     with_data_options,
 )
 from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_options
+from rnnlens.cli._progress import stages, wrote
+from rnnlens.cli._reference import (
+    BACKGROUND_HELP,
+    BASELINE_HELP,
+    REFERENCE_HELP,
+    check_reference_flags,
+    choose_method,
+    read_baselines,
+)
+from rnnlens.cli._samples import SAMPLES_HELP, parse_samples, select_rows
+from rnnlens.cli._targets import TARGET_HELP, parse_target, with_cli_hint
+
+# Spellings kept for code that imported them from here.
+_parse_target = parse_target
 
 
 @with_method_options(old_spellings=True)
@@ -35,26 +49,19 @@ def attribute(
         "",
         "--target",
         "-t",
-        help="K (unit K of a 2-D output), T,K (step T, unit K of a sequence output), 'predicted', "
-        "T,predicted, A:B,K (window sum), all,K (every step). Empty: the output's only value.",
+        help=TARGET_HELP,
     ),
     output: str = typer.Option("0", "--model-output", help="Which model output: index or name."),
     baseline: str = typer.Option(
         "zeros",
         "--baseline",
         "-b",
-        help="zeros, mean or median (per feature, of --reference or DATA), opposite-class (the mean "
-        "sequence of --reference / --background samples predicted as another class), or a .npy file.",
+        help=BASELINE_HELP,
     ),
-    reference: Path | None = typer.Option(
-        None, "--reference", help="Reference data for mean / median baselines (.npy / .npz)."
-    ),
-    background: Path | None = typer.Option(
-        None,
-        "--background",
-        help="Reference data from the training distribution (any DATA format): expected_gradients "
-        "draws its baselines from it; methods with a baseline use its per-feature mean unless "
-        "--baseline is given.",
+    reference: Path | None = typer.Option(None, "--reference", help=REFERENCE_HELP),
+    background: Path | None = typer.Option(None, "--background", help=BACKGROUND_HELP),
+    samples: str = typer.Option(
+        "", "--samples", "-s", help=SAMPLES_HELP + " Default: every sample."
     ),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Rows per compiled call (default: sized by a 512 MB budget)."
@@ -81,55 +88,59 @@ def attribute(
     with user_errors():
         from rnnlens.attribution import attribute as run_attribution
         from rnnlens.attribution import save_results
-        from rnnlens.attribution.diagnostics import RECOMMENDED_METHOD, RnnlensWarning
+        from rnnlens.attribution.diagnostics import RnnlensWarning
         from rnnlens.attribution.options import check_positive_int
-        from rnnlens.attribution.registry import method_info
         from rnnlens.attribution.result import SAVE_SUFFIXES
         from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
 
-        # No method and a background: rnnlens.attribute picks the recommended explanation itself.
-        recommended = method is None and background is not None and baseline in ("zeros", "")
-        if method is None:
-            method = RECOMMENDED_METHOD if background is not None else "integrated_gradients"
-        info = method_info(method)
+        info, recommended = choose_method(method, background, baseline)
         options = method_flags.options_for(info)
         if batch_size is not None:
             options["internal_batch_size"] = check_positive_int(batch_size, "--batch-size")
-        _check_flags(top, baseline, reference, info)
-        _check_background(background, info)
+        check_positive_int(top, "--top", minimum=0)
+        check_reference_flags(info, baseline, reference, background)
+        chosen = parse_samples(samples)
         check_out(out, SAVE_SUFFIXES)
-        keras_model = load_model(model, safe_mode=not unsafe)
-        dataset = read_dataset(data, keras_model, data_options)
-        reference_data = (
-            read_model_inputs(background, keras_model, data_options)
-            if background is not None
-            else None
-        )
-        baselines = (
-            _baselines(baseline, reference, dataset, keras_model, data_options, reference_data)
-            if info.baselines
-            else None
-        )
-        try:
-            with warnings.catch_warnings():  # printed below from result.warnings, as notes
-                warnings.simplefilter("ignore", RnnlensWarning)
-                result = run_attribution(
-                    keras_model,
-                    dataset,
-                    method=None if recommended else info.name,
-                    target=_parse_target(target, output),
-                    baselines=baselines,
-                    background=reference_data,
-                    faithfulness=faithfulness,
-                    **options,
+        with stages(4) as stage:
+            stage("Loading the model and data")
+            keras_model = load_model(model, safe_mode=not unsafe)
+            dataset = read_dataset(data, keras_model, data_options)
+            reference_data = (
+                read_model_inputs(background, keras_model, data_options)
+                if background is not None
+                else None
+            )
+            baselines = (
+                read_baselines(
+                    baseline, reference, dataset, keras_model, data_options, reference_data
                 )
-        except TargetError as exc:
-            raise TargetError(
-                f"{exc} On the command line: --target K, --target T,K, --target T,predicted, "
-                "--target A:B,K (window) or --target all,K (every step)."
-            ) from None
-        results = list(result) if isinstance(result, tuple) else [result]
+                if info.baselines
+                else None
+            )
+            if chosen is not None:
+                baselines = rows_of(baselines, chosen, dataset.model_inputs(keras_model))
+                dataset = select_rows(dataset, keras_model, chosen)
+            stage(f"Attributing {dataset.n_samples} sample(s) with {info.name}")
+            try:
+                with warnings.catch_warnings():  # printed below from result.warnings, as notes
+                    warnings.simplefilter("ignore", RnnlensWarning)
+                    result = run_attribution(
+                        keras_model,
+                        dataset,
+                        method=None if recommended else info.name,
+                        target=parse_target(target, output),
+                        baselines=baselines,
+                        background=reference_data,
+                        faithfulness=faithfulness,
+                        **options,
+                    )
+            except TargetError as exc:
+                raise with_cli_hint(exc) from None
+            results = list(result) if isinstance(result, tuple) else [result]
+            if out is not None:
+                stage(f"Writing {out.name}")
+                save_results(results, out)
         for item in results:
             console.print(
                 f"[bold]{item.input_name}[/] {item.method}: {item.target}", highlight=False
@@ -141,13 +152,29 @@ def attribute(
                 table = item.top_k(top)
                 console.print(table.to_string(index=False), markup=False, highlight=False)
         if out is not None:
-            save_results(results, out)
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(wrote(out), markup=False, highlight=False)
         given = baseline if info.baselines and baseline not in ("zeros", "") else None
         for line in diagnostics_summary(
             results, baseline=f"{given} (--baseline)" if given else None
         ):
             console.print(line, markup=False, highlight=False)
+
+
+def rows_of(baselines: Any, chosen: list[int], inputs: list[Any]) -> Any:
+    """Per-sample baselines (an array shaped like its DATA input, one row per sample) cut to the
+    ``--samples`` rows; anything else (one baseline for all, a :class:`~rnnlens.attribution.Baseline`)
+    as it is. ``inputs``: DATA's arrays in model-input order."""
+    import numpy as np
+
+    def cut(value: Any, data: Any) -> Any:
+        if isinstance(value, np.ndarray) and value.shape[:1] + value.shape[1:2] == data.shape[:2]:
+            if value.ndim == data.ndim:
+                return value[np.asarray(chosen) % len(data)]
+        return value
+
+    if isinstance(baselines, list):
+        return [cut(value, data) for value, data in zip(baselines, inputs, strict=False)]
+    return cut(baselines, inputs[0])
 
 
 def diagnostics_summary(
@@ -208,132 +235,3 @@ def _span(values: Any) -> str:
     return f"{low:.4g}" if low == high else f"from {low:.4g} to {high:.4g}"
 
 
-def _check_flags(top: int, baseline: str, reference: Path | None, info: Any) -> None:
-    from rnnlens.attribution.options import OptionError, check_positive_int
-
-    check_positive_int(top, "--top", minimum=0)
-    if not info.baselines and baseline not in ("zeros", ""):
-        raise OptionError(
-            f"--baseline does not apply to {info.name}, which takes no baseline; received "
-            f"{baseline!r}. Leave --baseline out, or use {_methods_with_baselines()}."
-        )
-    if reference is not None and baseline not in ("mean", "median", "opposite-class"):
-        raise OptionError(
-            f"--reference is the data behind --baseline mean, median or opposite-class, but --baseline "
-            f"is {baseline!r}; add --baseline mean (or median, opposite-class), or leave --reference out."
-        )
-
-
-def _check_background(background: Path | None, info: Any) -> None:
-    from rnnlens.attribution.options import OptionError
-
-    if background is None and info.background:
-        raise OptionError(
-            f"{info.name} draws its baselines from reference data; add --background FILE (samples from "
-            "the training data, in any format DATA takes)."
-        )
-    if background is not None and not (info.background or info.baselines):
-        raise OptionError(
-            f"--background does not apply to {info.name}, which takes no baseline. Leave --background "
-            f"out, or use {_methods_with_baselines()}."
-        )
-
-
-def _methods_with_baselines() -> str:
-    from rnnlens.attribution.registry import METHODS
-
-    names = [info.name for info in METHODS if info.baselines]
-    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
-
-
-def _baselines(
-    spec: str,
-    reference: Path | None,
-    dataset: Any,
-    model: Any,
-    read: DataOptions,
-    background: Any = None,
-) -> Any:
-    from rnnlens.attribution import Baseline
-    from rnnlens.attribution.options import OptionError
-
-    if spec in ("zeros", ""):
-        return None
-    if spec == "opposite-class":
-        if reference is not None:
-            return Baseline.opposite_class(read_model_inputs(reference, model, read))
-        if background is None:
-            raise OptionError(
-                "--baseline opposite-class needs reference data to find samples of other classes: add "
-                "--background FILE (or --reference FILE)."
-            )
-        return Baseline.opposite_class(background)
-    if spec in ("mean", "median"):
-        if reference is not None:
-            data = read_model_inputs(reference, model, read)
-        else:
-            arrays = dataset.model_inputs(model)
-            data = arrays[0] if len(arrays) == 1 else arrays
-        return Baseline.mean(data) if spec == "mean" else Baseline.median(data)
-    if not Path(spec).is_file():
-        raise OptionError(
-            f"--baseline must be zeros, mean, median, opposite-class or an existing data file (.npy / "
-            ".npz) with one "
-            f"baseline per sample; {spec!r} is none of these (the file does not exist)."
-        )
-    return read_model_inputs(Path(spec), model, read)
-
-
-def _parse_target(text: str, output: str) -> Any:
-    from rnnlens.attribution import Target
-    from rnnlens.errors import TargetError
-
-    which: int | str = int(output) if output.lstrip("-").isdigit() else output
-    parts = [part.strip() for part in text.split(",")] if text.strip() else []
-    if len(parts) > 2:
-        raise TargetError(
-            f"--target takes at most two comma-separated parts (time, unit), received {text!r}."
-        )
-    unit: Any = None
-    time: Any = None
-    if len(parts) == 1:
-        if _is_time_only(parts[0]):
-            time = _time(parts[0])
-        else:
-            unit = _unit(parts[0])
-    elif len(parts) == 2:
-        time, unit = _time(parts[0]), _unit(parts[1])
-    return Target(output=which, time=time, unit=unit)
-
-
-def _is_time_only(part: str) -> bool:
-    return part == "all" or ":" in part
-
-
-def _time(part: str) -> Any:
-    from rnnlens.errors import TargetError
-
-    if part == "all":
-        return "all"
-    try:
-        if ":" in part:
-            start, stop = part.split(":", 1)
-            return slice(int(start) if start else None, int(stop) if stop else None)
-        return int(part)
-    except ValueError:
-        raise TargetError(
-            f"--target time must be an int, A:B or 'all', received {part!r}."
-        ) from None
-
-
-def _unit(part: str) -> Any:
-    from rnnlens.errors import TargetError
-
-    if part == "predicted":
-        return "predicted"
-    try:
-        return int(part)
-    except ValueError:
-        raise TargetError(
-            f"--target unit must be an int or 'predicted', received {part!r}."
-        ) from None
