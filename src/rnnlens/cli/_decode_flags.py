@@ -12,6 +12,7 @@ __all__ = [
     "THRESHOLD_HELP",
     "parse_scaler",
     "parse_threshold",
+    "read_validation",
 ]
 
 THRESHOLD_HELP = (
@@ -73,3 +74,21 @@ def parse_scaler(text: str | None) -> Any:
             f"--scaler must be `MEAN,STD` (two numbers) or a .json file, received {text!r}."
         ) from None
     return (mean, std)
+
+
+def read_validation(path: Path, model: Any, options: Any) -> tuple[Any, Any]:
+    """``--validation FILE``: labelled data to choose a threshold on, as ``(dataset, targets)``.
+
+    Raises:
+        DataError: the file holds no ground truth (``y``, or numeric ``labels``).
+    """
+    from rnnlens.data import load_data
+    from rnnlens.errors import DataError
+
+    data = load_data(path, model, **options.load_kwargs())
+    if data.targets is None:
+        raise DataError(
+            f"--validation {path.name} holds no ground truth: store it as `y` (or numeric `labels`) "
+            "in an .npz."
+        )
+    return data, data.targets

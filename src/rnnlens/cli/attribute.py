@@ -167,9 +167,9 @@ def rows_of(baselines: Any, chosen: list[int], inputs: list[Any]) -> Any:
     import numpy as np
 
     def cut(value: Any, data: Any) -> Any:
-        if isinstance(value, np.ndarray) and value.shape[:1] + value.shape[1:2] == data.shape[:2]:
-            if value.ndim == data.ndim:
-                return value[np.asarray(chosen) % len(data)]
+        per_sample = isinstance(value, np.ndarray) and value.ndim == np.ndim(data)
+        if per_sample and len(value) == len(data):
+            return value[np.asarray(chosen) % len(data)]
         return value
 
     if isinstance(baselines, list):
@@ -233,5 +233,3 @@ def _span(values: Any) -> str:
         return "n/a"
     low, high = np.nanmin(array), np.nanmax(array)
     return f"{low:.4g}" if low == high else f"from {low:.4g} to {high:.4g}"
-
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,28 @@ import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
+from rnnlens.cli._decode_flags import (
+    SCALER_HELP,
+    TARGET_OFFSET_HELP,
+    THRESHOLD_HELP,
+    parse_scaler,
+    parse_threshold,
+    read_validation,
+)
 from rnnlens.cli._method_options import METHOD_HELP, MethodFlags, with_method_options
+from rnnlens.cli._progress import show_progress, wrote
+from rnnlens.cli._reference import (
+    BACKGROUND_HELP,
+    BASELINE_HELP,
+    REFERENCE_HELP,
+    check_reference_flags,
+    choose_method,
+    read_baselines,
+)
+from rnnlens.cli._samples import MAX_RANGE, SAMPLES_HELP, parse_samples
+from rnnlens.cli._targets import TARGET_HELP, parse_target, with_cli_hint
 
-MAX_RANGE = 1000  # samples one --samples range may list: each gets its own section in the page
+__all__ = ["MAX_RANGE", "explain", "parse_samples"]
 
 
 @with_method_options
@@ -28,7 +46,7 @@ def explain(
         "",
         "--samples",
         "-s",
-        help="Sample indices to explain, e.g. 0,3,10-12 (default: the first N).",
+        help=SAMPLES_HELP + " Default: the first N.",
     ),
     max_samples: int = typer.Option(
         5, "--max-samples", "-n", help="N: how many samples when --samples is not given."
@@ -41,13 +59,18 @@ def explain(
         + " Default: the recommended method with --background, else integrated_gradients against a "
         "zero baseline (the report warns that it may mislead).",
     ),
-    background: Path | None = typer.Option(
-        None,
-        "--background",
-        help="Reference data from the training distribution (any DATA format): the attributions "
-        "explain against it (expected_gradients draws its baselines from it; methods with a baseline "
-        "use its per-feature mean).",
+    target: str = typer.Option(
+        "",
+        "--target",
+        "-t",
+        help=TARGET_HELP.replace(
+            "Empty: the output's only value.",
+            "Empty: every step of a sequence output, else its only value or predicted class.",
+        ),
     ),
+    baseline: str = typer.Option("zeros", "--baseline", "-b", help=BASELINE_HELP),
+    reference: Path | None = typer.Option(None, "--reference", help=REFERENCE_HELP),
+    background: Path | None = typer.Option(None, "--background", help=BACKGROUND_HELP),
     faithfulness: bool = typer.Option(
         True,
         "--faithfulness/--no-faithfulness",
@@ -61,7 +84,15 @@ def explain(
         help="NAME=FILE: the vocabulary of one token input (repeatable), e.g. an encoder-decoder's "
         "source vocabulary when it differs from --vocab.",
     ),
-    labels: Path | None = typer.Option(None, "--labels", help="Class names: one per line."),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Class names, one per line, in output-unit order."
+    ),
+    threshold: str | None = typer.Option(None, "--threshold", help=THRESHOLD_HELP),
+    validation: Path | None = typer.Option(
+        None, "--validation", help="Labelled data (an .npz with `y`) to choose the threshold on."
+    ),
+    scaler: str | None = typer.Option(None, "--scaler", help=SCALER_HELP),
+    target_offset: int = typer.Option(0, "--target-offset", help=TARGET_OFFSET_HELP),
     states: bool = typer.Option(True, "--states/--no-states", help="Show state and gate heatmaps."),
     attributions: bool = typer.Option(
         True, "--attribution/--no-attribution", help="Attribute the output to the inputs."
@@ -80,9 +111,9 @@ def explain(
     """
     with user_errors():
         from rnnlens.attribution.diagnostics import RnnlensWarning
-        from rnnlens.cli.attribute import diagnostics_summary
+        from rnnlens.cli.attribute import diagnostics_summary, rows_of
         from rnnlens.data import load_data
-        from rnnlens.errors import OptionError
+        from rnnlens.errors import TargetError
         from rnnlens.loading import load_model
         from rnnlens.report.api import REPORT_SUFFIXES
         from rnnlens.report.collect import collect_report
@@ -92,39 +123,98 @@ def explain(
         chosen = parse_samples(samples)
         options: dict[str, Any] = {}
         if attributions:
+            info, recommended = choose_method(method, background, baseline)
+            method = None if recommended else info.name
+            check_reference_flags(info, baseline, reference, background)
             options = _method_options(method_flags, method, background)
-        elif background is not None:
-            raise OptionError(
-                "--background is reference data for the attributions, but --no-attribution turns them "
-                "off; leave one of the two out."
-            )
+        else:
+            _refuse_without_attributions(target, baseline, reference, background)
+        decode_options = _decode_options(threshold, scaler, target_offset)
         keras_model = load_model(model, safe_mode=not unsafe)
         dataset = load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
+        if validation is not None:
+            decode_options["validation"] = read_validation(validation, keras_model, data_options)
+        reference_data = (
+            read_model_inputs(background, keras_model, data_options)
+            if background is not None
+            else None
+        )
+        if attributions and info.baselines:
+            given = read_baselines(
+                baseline, reference, dataset, keras_model, data_options, reference_data
+            )
+            if given is not None:
+                shown = chosen if chosen is not None else list(range(max(max_samples, 0)))
+                options["baselines"] = rows_of(given, shown, dataset.model_inputs(keras_model))
         with warnings.catch_warnings():  # printed below from the results' warnings, as notes
             warnings.simplefilter("ignore", RnnlensWarning)
-            report = collect_report(
-                keras_model,
-                dataset,
-                vocab=_vocabularies(input_vocab, dataset, keras_model),
-                samples=chosen,
-                max_samples=max_samples,
-                method=method,
-                output=int(output) if output.lstrip("-").isdigit() else output,
-                states=states,
-                attributions=attributions,
-                method_options=options,
-                title=title,
-                progress=sys.stderr.isatty(),
-                background=read_model_inputs(background, keras_model, data_options)
-                if background is not None
-                else None,
-                faithfulness=faithfulness,
-            )
+            try:
+                report = collect_report(
+                    keras_model,
+                    dataset,
+                    vocab=_vocabularies(input_vocab, dataset, keras_model),
+                    samples=chosen,
+                    max_samples=max_samples,
+                    method=method,
+                    target=parse_target(target, output) if target.strip() else None,
+                    output=int(output) if output.lstrip("-").isdigit() else output,
+                    states=states,
+                    attributions=attributions,
+                    method_options=options,
+                    decode_options=decode_options,
+                    title=title,
+                    progress=show_progress(),
+                    background=reference_data,
+                    faithfulness=faithfulness,
+                )
+            except TargetError as exc:
+                raise (with_cli_hint(exc) if target.strip() else exc) from None
         path = write_report(report, out)
-        size = path.stat().st_size / 2**20
-        console.print(f"Wrote {path} ({size:.1f} MB)", highlight=False)
-        for line in diagnostics_summary(list(report.attributions)):
+        console.print(wrote(path), highlight=False, markup=False)
+        given_baseline = baseline if baseline not in ("zeros", "") else None
+        for line in diagnostics_summary(
+            list(report.attributions),
+            baseline=f"{given_baseline} (--baseline)" if given_baseline else None,
+        ):
             console.print(line, markup=False, highlight=False)
+
+
+def _refuse_without_attributions(
+    target: str, baseline: str, reference: Path | None, background: Path | None
+) -> None:
+    """Flags that only shape the attributions are mistakes with ``--no-attribution``."""
+    from rnnlens.errors import OptionError
+
+    given = [
+        flag
+        for flag, used in (
+            ("--target", bool(target.strip())),
+            ("--baseline", baseline not in ("zeros", "")),
+            ("--reference", reference is not None),
+            ("--background", background is not None),
+        )
+        if used
+    ]
+    if given:
+        raise OptionError(
+            f"{', '.join(given)} shape{'s' if len(given) == 1 else ''} the attributions, but "
+            "--no-attribution turns them off; leave one of the two out."
+        )
+
+
+def _decode_options(
+    threshold: str | None, scaler: str | None, target_offset: int
+) -> dict[str, Any]:
+    """The report's ``decode_options`` from the flags the user gave (None and 0 are left out, so a
+    model they do not apply to is not refused for defaults)."""
+    options: dict[str, Any] = {}
+    if threshold is not None:
+        options["threshold"] = parse_threshold(threshold)
+    if scaler is not None:
+        options["scaler"] = parse_scaler(scaler)
+    if target_offset:
+        options["target_offset"] = target_offset
+    return options
 
 
 def _method_options(
@@ -166,36 +256,3 @@ def _vocabularies(pairs: list[str] | None, dataset: Any, model: Any) -> Any:
             )
         vocabularies[name] = tuple(read_vocab(file, vocab_size=sizes.get(name)))
     return vocabularies
-
-
-def parse_samples(text: str) -> list[int] | None:
-    """``"0,3,10-12"`` -> ``[0, 3, 10, 11, 12]``; empty -> None (the first N samples).
-
-    Raises:
-        OptionError: a part that is not an index or an ``a-b`` range, or a range of more than
-            ``MAX_RANGE`` samples (an index beyond the data is a ``TargetError``, raised later).
-    """
-    from rnnlens.errors import OptionError
-
-    text = text.strip()
-    if not text:
-        return None
-    chosen: list[int] = []
-    for part in text.split(","):
-        item = part.strip()
-        low, dash, high = item.partition("-")
-        try:
-            start, stop = (int(low), int(high)) if dash and low else (int(item), int(item))
-        except ValueError:
-            start, stop = 0, -1
-        if stop < start:
-            raise OptionError(
-                f"--samples must list indices and ranges like 0,3,10-12; could not read {item!r}."
-            )
-        if stop - start + 1 > MAX_RANGE:
-            raise OptionError(
-                f"--samples range {item!r} lists {stop - start + 1} samples; a report explains a few "
-                f"(at most {MAX_RANGE} per range). List the samples you want to read."
-            )
-        chosen.extend(range(start, stop + 1))
-    return chosen

@@ -9,6 +9,20 @@ import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, with_data_options
+from rnnlens.cli._decode_flags import (
+    SCALER_HELP,
+    TARGET_OFFSET_HELP,
+    THRESHOLD_HELP,
+    parse_scaler,
+    parse_threshold,
+    read_validation,
+)
+from rnnlens.cli._progress import stages, wrote
+from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
+
+# Spellings kept for code that imported them from here.
+_scaler = parse_scaler
+_threshold = parse_threshold
 
 
 @with_data_options(old_table_spellings=True)
@@ -21,7 +35,7 @@ def predict(
     threshold: str = typer.Option(
         "0.5",
         "--threshold",
-        help="Sigmoid outputs: a number in [0, 1], or `f1` / `youden` to choose it on --validation.",
+        help=THRESHOLD_HELP,
     ),
     validation: Path | None = typer.Option(
         None, "--validation", help="Labelled data (an .npz with `y`) to choose the threshold on."
@@ -38,12 +52,21 @@ def predict(
     scaler: str | None = typer.Option(
         None,
         "--scaler",
-        help='Regression: `MEAN,STD` of the target, or a JSON file {"mean": ..., "std": ...}.',
+        help=SCALER_HELP,
     ),
     target_offset: int = typer.Option(
         0,
         "--target-offset",
-        help="Regression: steps between an output step and the step it estimates.",
+        help=TARGET_OFFSET_HELP,
+    ),
+    decoder_data: Path | None = typer.Option(None, "--decoder-data", help=DECODER_DATA_HELP),
+    generate: bool | None = typer.Option(
+        None,
+        "--generate/--no-generate",
+        help="Encoder-decoder models: --generate decodes greedily from the encoder input alone (the "
+        "model's own tokens feed the decoder; decoder inputs in DATA are not read); --no-generate reads "
+        "the decoder inputs given (teacher forcing). Default: generate when no decoder input is given.",
+        show_default=False,
     ),
     start_token: str | None = typer.Option(
         None, "--start-token", help="Encoder-decoder generation: start token (text or id)."
@@ -66,7 +89,7 @@ def predict(
         from rnnlens.data import load_data
         from rnnlens.decoding import GenerationOptions, RegressionOptions, decode
         from rnnlens.decoding.interpretation import SAVE_SUFFIXES
-        from rnnlens.errors import DataError, OptionError
+        from rnnlens.errors import OptionError
         from rnnlens.loading import load_model
 
         check_out(out, SAVE_SUFFIXES)
@@ -74,91 +97,110 @@ def predict(
             raise OptionError(
                 f"--rows must be 0 or more (rows printed when no --out file is given), received {rows}."
             )
-        keras_model = load_model(model, safe_mode=not unsafe)
-        read: dict[str, Any] = data_options.load_kwargs()
-        dataset = load_data(data, keras_model, labels=labels, **read)
-        cut: Any = _threshold(threshold, OptionError)
-        val = None
-        if validation is not None:
-            val_data = load_data(validation, keras_model, **read)
-            if val_data.targets is None:
-                raise DataError(
-                    f"--validation {validation.name} holds no ground truth: store it as `y` (or numeric "
-                    "`labels`) in an .npz."
-                )
-            val = (val_data, val_data.targets)
-        result = decode(
-            keras_model,
-            dataset,
-            output=_output_key(output_name),
-            threshold=cut,
-            validation=val,
-            top_k=top_k,
-            # Given explicitly, so a --labels file for a regression output is refused, not ignored.
-            labels=dataset.labels if labels is not None else None,
-            regression=(
-                RegressionOptions(scaler=_scaler(scaler), target_offset=target_offset)
-                if scaler is not None or target_offset
-                else None
-            ),
-            generation=GenerationOptions(
-                start_token=start_token, end_token=end_token, max_length=max_length
-            ),
+        generation = GenerationOptions(
+            start_token=start_token, end_token=end_token, max_length=max_length
         )
-        if out is not None:
-            path = result.save(out)
+        with stages(3) as stage:
+            stage("Loading the model and data")
+            keras_model = load_model(model, safe_mode=not unsafe)
+            if decoder_data is not None:
+                dataset = read_encoder_decoder(
+                    data, decoder_data, keras_model, data_options, labels
+                )
+            else:
+                dataset = load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
+            cut: Any = parse_threshold(threshold)
+            val = (
+                read_validation(validation, keras_model, data_options)
+                if validation is not None
+                else None
+            )
+            mode = generation_mode(keras_model, dataset, generate, generation)
+            stage(
+                f"Generating from {dataset.n_samples} sample(s)"
+                if mode == "generated"
+                else f"Predicting {dataset.n_samples} sample(s)"
+            )
+            result = decode(
+                keras_model,
+                dataset,
+                output=_output_key(output_name),
+                threshold=cut,
+                validation=val,
+                top_k=top_k,
+                # Given explicitly, so a --labels file for a regression output is refused, not ignored.
+                labels=dataset.labels if labels is not None else None,
+                regression=(
+                    RegressionOptions(scaler=parse_scaler(scaler), target_offset=target_offset)
+                    if scaler is not None or target_offset
+                    else None
+                ),
+                generate=generate,
+                generation=generation,
+            )
+            if out is not None:
+                stage(f"Writing {out.name}")
+                path = result.save(out)
+        if mode == "generated" and generate is None:
             console.print(
-                f"Wrote {len(result.table)} row(s) of {result.kind} predictions for output "
-                f"{result.output!r} to {path}.",
+                "Note: DATA holds no decoder input, so the tokens are generated greedily from the "
+                "encoder input (--generate says so explicitly; give the decoder inputs, e.g. "
+                "--decoder-data FILE, to read them teacher-forced).",
                 markup=False,
                 highlight=False,
             )
+        if out is not None:
+            what = f"{len(result.table)} row(s) of {result.kind} predictions for output {result.output!r}"
+            console.print(wrote(path, what), markup=False, highlight=False)
             return
         _print(result, rows)
+
+
+def generation_mode(model: Any, dataset: Any, generate: bool | None, options: Any) -> str:
+    """How ``predict`` reads an encoder-decoder: ``"generated"`` (greedy) or ``"teacher-forced"``;
+    ``"direct"`` for other models. Generation flags that would be ignored are refused here, named as
+    typed.
+
+    Raises:
+        OptionError: ``--generate`` for a model without a decoder input; generation flags with
+            ``--no-generate`` or with decoder inputs given (teacher forcing generates nothing).
+    """
+    from rnnlens.errors import OptionError
+    from rnnlens.model_inputs import decoder_input
+
+    decoder = decoder_input(model)
+    flags = [
+        flag
+        for flag, value in (
+            ("--start-token", options.start_token),
+            ("--end-token", options.end_token),
+            ("--max-length", options.max_length),
+        )
+        if value is not None
+    ]
+    if decoder is None:
+        if generate:
+            raise OptionError(
+                "--generate needs an encoder-decoder model (an encoder input and a decoder input); "
+                "this model has no decoder input. Leave --generate out."
+            )
+        return "direct"
+    if generate is None:
+        generate = decoder.name not in dataset.inputs
+    if not generate and flags:
+        why = "--no-generate" if generate is False else "DATA holds the decoder inputs"
+        raise OptionError(
+            f"{', '.join(flags)} appl{'ies' if len(flags) == 1 else 'y'} to greedy generation, but "
+            f"{why}, so predict reads them teacher-forced and generates nothing. Add --generate to "
+            f"generate from the encoder input, or leave {', '.join(flags)} out."
+        )
+    return "generated" if generate else "teacher-forced"
 
 
 def _output_key(text: str | None) -> int | str | None:
     if text is None:
         return None
     return int(text) if text.lstrip("-").isdigit() else text
-
-
-def _threshold(text: str, error: type[Exception]) -> Any:
-    if text.lower() in ("f1", "youden"):
-        return text.lower()
-    try:
-        return float(text)
-    except ValueError:
-        raise error(
-            f"--threshold must be a number in [0, 1] or `f1` / `youden`, received {text!r}."
-        ) from None
-
-
-def _scaler(text: str | None) -> Any:
-    """``MEAN,STD`` or a .json file; a file that is missing or not JSON is bad data (``DataError``),
-    text that is neither is a bad option value (``OptionError``)."""
-    from rnnlens.errors import DataError, OptionError
-
-    if text is None:
-        return None
-    if text.lower().endswith(".json"):
-        import json
-
-        file = Path(text)
-        if not file.is_file():
-            raise DataError(f"--scaler file {text!r} does not exist.")
-        try:
-            return json.loads(file.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise DataError(f"--scaler file {file.name} is not valid JSON: {exc}") from exc
-    parts = text.split(",")
-    try:
-        mean, std = (float(p) for p in parts)
-    except ValueError:
-        raise OptionError(
-            f"--scaler must be `MEAN,STD` (two numbers) or a .json file, received {text!r}."
-        ) from None
-    return (mean, std)
 
 
 def _print(result: Any, rows: int) -> None:
