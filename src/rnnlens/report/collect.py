@@ -19,6 +19,7 @@ import rnnlens.report.sample_sections as sample_sections
 from rnnlens.errors import OptionError, RnnlensError, TargetError, UnsupportedLayerError
 from rnnlens.model_inputs import output_vocab_input
 from rnnlens.report.anatomy import anatomy_cards
+from rnnlens.report.curves_view import faithfulness_curves
 from rnnlens.report.data import ReportData, SampleSection
 from rnnlens.report.diagnostics import report_alerts
 from rnnlens.report.options import (
@@ -28,10 +29,12 @@ from rnnlens.report.options import (
     check_max_samples,
     report_options,
 )
+from rnnlens.report.overview import OverviewContext, overview_sections
 from rnnlens.report.precomputed import Precomputed, precomputed
 from rnnlens.report.predictions import prediction_table, sample_summary
 from rnnlens.report.sample_sections import SampleContext, vocab_for
 from rnnlens.report.sections import token_labels
+from rnnlens.report.truth import choose_samples, flag_misclassified, truth_over_data
 from rnnlens.validation import PreparedInputs
 
 __all__ = ["DEFAULT_MAX_SAMPLES", "ReportOptions", "collect_report", "parts_for", "select_samples"]
@@ -223,6 +226,20 @@ class _Collector:
             dataset, prepared = _dataset_and_arrays(data, keras_model)
             n_samples = prepared.n_samples
             chosen = select_samples(n_samples, options.samples, options.max_samples)
+            labels = options.labels if options.labels is not None else _class_names(dataset, out)
+            truth = self._optional(
+                "Predictions against the truth",
+                lambda: truth_over_data(
+                    keras_model,
+                    prepared.arrays,
+                    dataset.targets,
+                    out,
+                    labels=labels,
+                    decode_options=self.options.decode_options,
+                ),
+            )
+            if truth is not None and options.samples is None:
+                chosen = choose_samples(truth, options.max_samples)
             index = np.asarray(chosen)
             # The chosen rows, validated once above: decode, trace and attribute take them as they are.
             subset = prepared.rows(
@@ -231,7 +248,6 @@ class _Collector:
             batch = list(subset.arrays)
             given.check(keras_model, spec, out, chosen, batch)
             vocab = options.vocab if options.vocab is not None else dataset.vocab
-            labels = options.labels if options.labels is not None else _class_names(dataset, out)
 
             stage("Decoding predictions")
             interpretation = (
@@ -270,6 +286,37 @@ class _Collector:
                 )
                 for position, sample in enumerate(chosen)
             ]
+            sections = flag_misclassified(sections, truth)
+            curves = None
+            # Curves read single targets: a map per output step has none to draw.
+            if (
+                results
+                and options.faithfulness
+                and computes
+                and "output_time" not in results[0].axes
+            ):
+                curves = self._optional(
+                    "Deletion and insertion curves",
+                    lambda: faithfulness_curves(
+                        keras_model,
+                        batch,
+                        results[0],
+                        _target(out, options),
+                        None if background is None else _one_or_list(background),
+                    ),
+                )
+            overview = overview_sections(
+                OverviewContext(
+                    chosen=tuple(chosen),
+                    dataset=dataset,
+                    batch=batch,
+                    truth=truth,
+                    results=results,
+                    trace=trace,
+                    vocab=vocab,
+                    curves=curves,
+                )
+            )
         predictions = () if interpretation is None else (prediction_table(interpretation, chosen),)
         meta = [
             ("model", spec.name),
@@ -295,6 +342,7 @@ class _Collector:
             meta=tuple(meta),
             alerts=report_alerts(results, chosen),
             attributions=results,
+            overview=overview,
         )
 
     def _guarded(self, what: str, compute: Callable[[], Any]) -> Any:
@@ -302,6 +350,14 @@ class _Collector:
         try:
             return compute()
         except UnsupportedLayerError as exc:
+            self.notes.append(f"{what} are not shown: {exc}")
+            return None
+
+    def _optional(self, what: str, compute: Callable[[], Any]) -> Any:
+        """Run ``compute`` for a part of the data-set view; one that does not apply becomes a note."""
+        try:
+            return compute()
+        except RnnlensError as exc:
             self.notes.append(f"{what} are not shown: {exc}")
             return None
 
@@ -488,6 +544,19 @@ def _background(background: Any, model: Any) -> list[np.ndarray]:
     return prepare_background(model, background)
 
 
+def _target(out: Any, options: ReportOptions) -> Any:
+    """What the report explains: the option given, else every step of a sequence output, else the
+    output's single unit or its predicted class."""
+    from rnnlens.attribution import Target
+
+    if options.target is not None:
+        return options.target
+    unit: Any = None if (out.size or 1) == 1 else "predicted"
+    if out.is_sequence:
+        return Target(output=out.index, time="all", unit=0 if unit is None else unit)
+    return Target(output=out.index, unit=unit)
+
+
 def _attribute(
     model: Any,
     spec: Any,
@@ -497,20 +566,13 @@ def _attribute(
     background: list[np.ndarray] | None,
 ) -> Any:
     """Attribute the chosen samples; the Dataset carries feature names, sequence ids and timestamps along."""
-    from rnnlens.attribution import Target, attribute
+    from rnnlens.attribution import attribute
 
-    target = options.target
-    if target is None:
-        unit: Any = None if (out.size or 1) == 1 else "predicted"
-        if out.is_sequence:
-            target = Target(output=out.index, time="all", unit=0 if unit is None else unit)
-        else:
-            target = Target(output=out.index, unit=unit)
     return attribute(
         model,
         subset,
         method=options.method,
-        target=target,
+        target=_target(out, options),
         background=None if background is None else _one_or_list(background),
         faithfulness=options.faithfulness,
         **options.method_options,

@@ -366,6 +366,8 @@ class ReportData:
             baseline), shown at the top of the page.
         attributions: the ``AttributionResult`` objects the attribution sections show (not drawn; for
             callers that print or save them, e.g. the CLI's diagnostics summary).
+        overview: the data-set view (:class:`rnnlens.report.overview.OverviewSection`): predictions
+            against the truth, global importance, units; drawn after the predictions.
 
     Raises:
         ShapeError: two samples share an index.
@@ -385,9 +387,10 @@ class ReportData:
     meta: tuple[tuple[str, str], ...] = field(default=())
     alerts: tuple[str, ...] = ()
     attributions: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    overview: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("anatomy", "predictions", "samples", "attributions"):
+        for name in ("anatomy", "predictions", "samples", "attributions", "overview"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "notes", _strings(self.notes, "ReportData.notes"))
         object.__setattr__(self, "alerts", _strings(self.alerts, "ReportData.alerts"))
