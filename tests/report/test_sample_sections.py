@@ -31,8 +31,17 @@ def _input_heatmap(context: SampleContext) -> tuple[Any, ...]:
 
 def test_the_page_draws_the_registered_sections_in_order() -> None:
     keys = [kind.key for kind in sample_sections.SAMPLE_SECTIONS]
-    assert keys == ["checks", "attribution", "forecast", "states", "alignment"]
-    assert {kind.layout for kind in sample_sections.SAMPLE_SECTIONS} == {"panels", "grid", "groups"}
+    assert keys == [
+        "checks",
+        "prediction",
+        "inputs",
+        "attribution",
+        "forecast",
+        "states",
+        "alignment",
+    ]
+    layouts = {kind.layout for kind in sample_sections.SAMPLE_SECTIONS}
+    assert layouts == {"panels", "grid", "groups", "figures"}
 
 
 def test_a_new_section_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> None:

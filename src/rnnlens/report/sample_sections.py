@@ -3,14 +3,15 @@
 Every entry of :data:`SAMPLE_SECTIONS` is a (compute, layout) pair: ``compute(context)`` returns the
 sample's parts (diagnostics panels, heatmaps, token scores, series plots, state groups) and ``layout`` names
 the template macro that draws them (``panels``: how far to trust each map; ``grid``: a grid of figures and
-coloured tokens; ``groups``: one block per state group).
+coloured tokens; ``groups``: one block per state group; ``figures``: views that draw their own plotly spec,
+:mod:`rnnlens.report.explained_views`, each with its caption).
 The page (one template loop), the notebook fragment and the demo's merged reports all iterate the registry,
 so a new section is one entry here: its parts land in :attr:`SampleSection.extra` under its key unless
 :class:`SampleSection` has a field of that name.
 
 Example:
     >>> [kind.key for kind in SAMPLE_SECTIONS]
-    ['checks', 'attribution', 'forecast', 'states', 'alignment']
+    ['checks', 'prediction', 'inputs', 'attribution', 'forecast', 'states', 'alignment']
 """
 
 from __future__ import annotations
@@ -23,11 +24,18 @@ import numpy as np
 
 from rnnlens.report.data import SampleSection, SeriesPlot
 from rnnlens.report.diagnostics import diagnostics_panel
+from rnnlens.report.explained_parts import (
+    attribution_units,
+    baseline_walk,
+    inputs_beside_attributions,
+)
 from rnnlens.report.sections import (
     alignment_heatmap,
     attribution_parts,
     forecast_plot,
     state_groups,
+    token_labels,
+    vocab_for,
 )
 
 __all__ = [
@@ -54,6 +62,11 @@ class SampleContext:
         vocab: the vocabulary, shared or per input name.
         decode_options: how predictions are read (``scaler``, ``target_offset``...).
         time_ticks: labels of the input time axis; step_ticks: labels of the output steps.
+        step_name: what one input step is (``"cycle"``, ``"sample"``); default ``"token"`` for token
+            models, else ``"time step"``.
+        value_units: the unit of a regression output (``"cycles"``), for the attributions' units.
+        input_scaler: the scaler of the input features (inputs are then drawn in original units); by
+            default the ``scaler`` of ``decode_options`` when it covers every input feature.
     """
 
     position: int
@@ -69,6 +82,9 @@ class SampleContext:
     decode_options: Mapping[str, Any] = field(default_factory=dict)
     time_ticks: tuple[str, ...] | None = None
     step_ticks: tuple[str, ...] | None = None
+    step_name: str | None = None
+    value_units: str | None = None
+    input_scaler: Any = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +133,7 @@ def checks_section(context: SampleContext) -> tuple[Any, ...]:
 
 
 def attribution_section(context: SampleContext) -> tuple[Any, ...]:
-    """Attribution maps of every attributed input (heatmaps, or coloured tokens)."""
+    """Attribution maps of every attributed input (heatmaps, or coloured tokens), in the output's units."""
     parts: list[Any] = []
     for result in context.results:
         if _is_alignment(context, result):
@@ -130,9 +146,91 @@ def attribution_section(context: SampleContext) -> tuple[Any, ...]:
                 vocab=vocab_for(context.vocab, result.input_name),
                 time_ticks=context.time_ticks,
                 output_ticks=context.step_ticks,
+                value_label=f"attribution ({units_of(context, result)})",
+                step_name=step_name_of(context),
             )
         )
     return tuple(parts)
+
+
+def prediction_section(context: SampleContext) -> tuple[Any, ...]:
+    """The walk from F(baseline) to F(x) through the top features or tokens (methods with a baseline)."""
+    if not context.results:
+        return ()
+    first = context.results[0]
+    walk = baseline_walk(
+        context.results,
+        context.position,
+        units=units_of(context, first),
+        vocab=context.vocab,
+        feature_names=context.dataset.feature_names,
+        output_tick=_last_output_tick(context, first),
+    )
+    return () if walk is None else (walk,)
+
+
+def inputs_section(context: SampleContext) -> tuple[Any, ...]:
+    """Each feature input over time beside its attribution (original units with a scaler)."""
+    parts = []
+    for result in context.results:
+        plot = inputs_beside_attributions(
+            result,
+            context.position,
+            units=units_of(context, result),
+            feature_names=context.dataset.feature_names,
+            time_ticks=context.time_ticks,
+            step_name=step_name_of(context),
+            scaler=(
+                context.input_scaler
+                if context.input_scaler is not None
+                else context.decode_options.get("scaler")
+            ),
+        )
+        if plot is not None:
+            parts.append(plot)
+    return tuple(parts)
+
+
+def units_of(context: SampleContext, result: Any) -> str:
+    """What ``result``'s attributions are measured in, in words (see
+    :func:`rnnlens.report.explained_parts.attribution_units`)."""
+    return attribution_units(
+        context.out,
+        result,
+        context.position,
+        interpretation=context.interpretation,
+        decode_options=context.decode_options,
+        value_units=context.value_units,
+    )
+
+
+def step_name_of(context: SampleContext) -> str:
+    """What one input step is: the report's ``step_name``, else ``"token"`` for token models, else
+    ``"time step"``."""
+    if context.step_name:
+        return context.step_name
+    inputs = getattr(context.spec, "inputs", ())
+    return "token" if inputs and all(item.tokens for item in inputs) else "time step"
+
+
+def token_ticks(context: SampleContext) -> tuple[tuple[str, ...], ...]:
+    """The sample's tokens, one tuple per token input: the labels of the time axes of token models."""
+    ticks = []
+    inputs = getattr(context.spec, "inputs", ())
+    for item, array in zip(inputs, context.batch, strict=False):
+        if item.tokens:
+            words = vocab_for(context.vocab, item.name)
+            ticks.append(token_labels(np.asarray(array[context.position]).reshape(-1), words))
+    return tuple(ticks)
+
+
+def _last_output_tick(context: SampleContext, result: Any) -> str | None:
+    if "output_time" not in result.axes:
+        return None
+    if context.step_ticks:
+        return context.step_ticks[-1]
+    times = getattr(result, "output_times", None)
+    return str(times[-1]) if times else None
 
 
 def forecast_section(context: SampleContext) -> tuple[Any, ...]:
@@ -154,10 +252,16 @@ def forecast_section(context: SampleContext) -> tuple[Any, ...]:
 
 
 def states_section(context: SampleContext) -> tuple[Any, ...]:
-    """State and gate heatmaps of every traced layer."""
+    """State and gate heatmaps of every traced layer, on the sample's steps (its tokens for token models)."""
     if context.trace is None:
         return ()
-    return state_groups(context.trace, context.position, time_ticks=context.time_ticks)
+    return state_groups(
+        context.trace,
+        context.position,
+        time_ticks=context.time_ticks,
+        step_name=step_name_of(context),
+        tick_choices=token_ticks(context),
+    )
 
 
 def alignment_section(context: SampleContext) -> tuple[Any, ...]:
@@ -168,6 +272,7 @@ def alignment_section(context: SampleContext) -> tuple[Any, ...]:
             context.position,
             vocab=vocab_for(context.vocab, result.input_name),
             output_ticks=context.step_ticks,
+            value_label=f"attribution ({units_of(context, result)})",
         )
         for result in context.results
         if _is_alignment(context, result)
@@ -177,19 +282,13 @@ def alignment_section(context: SampleContext) -> tuple[Any, ...]:
 #: The per-sample sections, in page order.
 SAMPLE_SECTIONS: tuple[SectionKind, ...] = (
     SectionKind("checks", "How far to trust the attributions", "panels", checks_section, "checks"),
+    SectionKind("prediction", "From baseline to prediction", "figures", prediction_section),
+    SectionKind("inputs", "Inputs beside their attributions", "figures", inputs_section),
     SectionKind("attribution", "Attribution", "grid", attribution_section, "attributions"),
     SectionKind("forecast", "Prediction over time", "grid", forecast_section, "forecasts"),
     SectionKind("states", "States and gates", "groups", states_section, "states"),
     SectionKind("alignment", "Encoder-decoder alignment", "grid", alignment_section, "alignments"),
 )
-
-
-def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:
-    """The vocabulary of one token input: a shared vocabulary, or its entry in a per-input mapping."""
-    if isinstance(vocab, Mapping):
-        found = vocab.get(input_name)
-        return None if found is None else tuple(found)
-    return vocab  # type: ignore[no-any-return]
 
 
 def _is_forecast(out: Any, interpretation: Any) -> bool:

@@ -6,7 +6,7 @@ read results by attribute (``values``, ``axes``, ``inputs``...) and import no an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ __all__ = [
     "forecast_plot",
     "state_groups",
     "token_labels",
+    "vocab_for",
 ]
 
 QUANTITY_TITLES = {
@@ -42,6 +43,24 @@ def _time_ticks(count: int, ticks: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(str(t) for t in range(count))
 
 
+def vocab_for(vocab: Any, input_name: str) -> tuple[str, ...] | None:
+    """The vocabulary of one token input: a shared vocabulary, or its entry in a per-input mapping."""
+    if isinstance(vocab, Mapping):
+        found = vocab.get(input_name)
+        return None if found is None else tuple(found)
+    return vocab  # type: ignore[no-any-return]
+
+
+def _layer_ticks(
+    count: int, ticks: Sequence[str] | None, choices: Sequence[Sequence[str]]
+) -> tuple[str, ...]:
+    """The time ticks of a layer with ``count`` steps: ``ticks`` if they fit, else the first fitting
+    choice (a token input as long as the layer), else the step numbers."""
+    if ticks is None or len(ticks) != count:
+        ticks = next((choice for choice in choices if len(choice) == count), None)
+    return _time_ticks(count, ticks)
+
+
 def token_labels(ids: np.ndarray, vocab: Sequence[str] | None) -> tuple[str, ...]:
     """Token ids as text: ``vocab[id]`` where the vocabulary covers the id, else the id itself."""
     out = []
@@ -54,7 +73,12 @@ def token_labels(ids: np.ndarray, vocab: Sequence[str] | None) -> tuple[str, ...
 
 
 def state_groups(
-    trace: Any, row: int, *, time_ticks: Sequence[str] | None = None
+    trace: Any,
+    row: int,
+    *,
+    time_ticks: Sequence[str] | None = None,
+    step_name: str = "time step",
+    tick_choices: Sequence[Sequence[str]] = (),
 ) -> tuple[StateGroup, ...]:
     """The states and gates of every traced layer for one sample, as ``(unit, time)`` heatmaps.
 
@@ -63,6 +87,9 @@ def state_groups(
             ``(batch, time, unit)``).
         row: the sample's row in the trace's batch.
         time_ticks: labels of the time axis (default ``0..time-1``).
+        step_name: what one step is (``"cycle"``, ``"token"``): the time axis's title.
+        tick_choices: other labels for the time axis, e.g. the tokens of each token input: a layer whose
+            time axis ``time_ticks`` does not fit takes the first choice as long as its steps.
 
     Returns:
         One :class:`StateGroup` per traced cell; sigmoid gates are drawn on a fixed [0, 1] scale, the rest
@@ -73,6 +100,7 @@ def state_groups(
         heatmaps = []
         for name, values in layer.values.items():
             matrix = np.asarray(values[row], dtype=np.float32).T  # (unit, time)
+            ticks = _layer_ticks(matrix.shape[1], time_ticks, tick_choices)
             gate = name in layer.gate_names and name != "candidate"
             fixed = gate and layer.recurrent_activation in _SIGMOID
             title = QUANTITY_TITLES.get(name, name.replace("_", " "))
@@ -80,8 +108,8 @@ def state_groups(
                 Heatmap(
                     title=title,
                     values=matrix,
-                    x_label="time step",
-                    x_ticks=_time_ticks(matrix.shape[1], time_ticks),
+                    x_label=step_name,
+                    x_ticks=ticks,
                     y_label="unit",
                     y_ticks=tuple(str(u) for u in range(matrix.shape[0])),
                     value_label=title,
@@ -103,6 +131,8 @@ def attribution_parts(
     vocab: Sequence[str] | None = None,
     time_ticks: Sequence[str] | None = None,
     output_ticks: Sequence[str] | None = None,
+    value_label: str = "attribution",
+    step_name: str = "time step",
 ) -> tuple[Heatmap | TokenScores, ...]:
     """Attribution maps of one sample.
 
@@ -114,6 +144,9 @@ def attribution_parts(
         vocab: the vocabulary, to show token ids as text.
         time_ticks: labels of the input time axis.
         output_ticks: labels of the ``output_time`` axis (default: the explained output steps).
+        value_label: what an attribution is measured in (colour bars and hover), e.g.
+            ``"attribution (probability of 'positive')"``.
+        step_name: what one input step is (the time axis's title).
 
     Returns:
         Features: a ``(feature, time)`` heatmap (of the last explained output step when every step was
@@ -136,10 +169,10 @@ def attribution_parts(
                     x_ticks=tokens,
                     y_label="output step",
                     y_ticks=steps,
-                    value_label="attribution",
+                    value_label=value_label,
                 ),
             )
-        return (TokenScores(title=title, tokens=tokens, scores=values, value_label="attribution"),)
+        return (TokenScores(title=title, tokens=tokens, scores=values, value_label=value_label),)
     n_features = values.shape[-1]
     names = _feature_names(n_features, feature_names)
     parts: list[Heatmap | TokenScores] = []
@@ -148,11 +181,11 @@ def attribution_parts(
             Heatmap(
                 title=f"{title} (summed over features)",
                 values=values.sum(axis=-1),
-                x_label="input step",
+                x_label=f"input {step_name}",
                 x_ticks=_time_ticks(values.shape[1], time_ticks),
                 y_label="output step",
                 y_ticks=steps,
-                value_label="attribution",
+                value_label=value_label,
             )
         )
         values, title = values[-1], f"{title}, output step {steps[-1]}"
@@ -160,11 +193,11 @@ def attribution_parts(
         Heatmap(
             title=title,
             values=values.T,
-            x_label="time step",
+            x_label=step_name,
             x_ticks=_time_ticks(values.shape[0], time_ticks),
             y_label="feature",
             y_ticks=names,
-            value_label="attribution",
+            value_label=value_label,
         )
     )
     return tuple(parts)
@@ -176,6 +209,7 @@ def alignment_heatmap(
     *,
     vocab: Sequence[str] | None = None,
     output_ticks: Sequence[str] | None = None,
+    value_label: str = "attribution",
 ) -> Heatmap:
     """The encoder-decoder alignment of one sample: ``(decoder step, encoder token)``.
 
@@ -187,6 +221,7 @@ def alignment_heatmap(
         row: the sample's row.
         vocab: the source vocabulary.
         output_ticks: labels of the decoder steps, e.g. the tokens generated there.
+        value_label: what an attribution is measured in (the colour bar's title).
     """
     values = np.asarray(result.values[row], dtype=np.float32)
     if values.ndim != 2:
@@ -203,7 +238,7 @@ def alignment_heatmap(
         x_ticks=token_labels(result.inputs[row], vocab),
         y_label="decoder step",
         y_ticks=_output_ticks(result, values.shape[0], output_ticks),
-        value_label="attribution",
+        value_label=value_label,
     )
 
 
