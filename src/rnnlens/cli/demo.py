@@ -9,9 +9,12 @@ import typer
 from rnnlens.attribution.registry import DEFAULT_N_STEPS
 from rnnlens.cli._common import console, user_errors
 from rnnlens.cli._flags import Flag, resolve_alias
+from rnnlens.cli._progress import human_size, show_progress
 
 # A count is -n / --max-samples in every command; --samples lists sample indices (explain).
 _MAX_SAMPLES = Flag("--max-samples", int, None, "", "-n", ("--samples",))
+# The file written is -o / --out in every command; --output read like --model-output elsewhere.
+_OUT = Flag("--out", Path, None, "", "-o", ("--output",))
 
 
 def demo(
@@ -21,12 +24,13 @@ def demo(
         "-e",
         help="turbofan (shipped C-MAPSS FD001 models) or a seed example: forecast, sentiment, translation.",
     ),
-    output: Path = typer.Option(
+    out: Path = typer.Option(
         None,
-        "--output",
+        "--out",
         "-o",
         help="Report path (default rnnlens-demo.html / rnnlens-demo-EXAMPLE.html).",
     ),
+    old_output: Path = typer.Option(None, "--output", hidden=True),
     max_samples: int = typer.Option(
         None, "--max-samples", "-n", help="How many samples to explain in detail."
     ),
@@ -41,6 +45,7 @@ def demo(
         from rnnlens.demo import run_demo
 
         samples = resolve_alias(_MAX_SAMPLES, max_samples, {"--samples": old_samples}).value
+        output = resolve_alias(_OUT, out, {"--output": old_output}).value
         console.rule(f"rnnlens demo: {example}")
         result = run_demo(
             example,
@@ -48,7 +53,8 @@ def demo(
             samples=samples,
             epochs=epochs,
             n_steps=steps,
-            progress=True,
+            progress=show_progress(),
             say=lambda line: console.print(f"• {line}", markup=False, highlight=False),
         )
-        console.print(f"\nReport written to [bold]{result.report_path.resolve()}[/]")
+        path = result.report_path.resolve()
+        console.print(f"\nReport written to [bold]{path}[/] ({human_size(path.stat().st_size)})")

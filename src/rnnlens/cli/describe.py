@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,8 +23,44 @@ def describe(
         from rnnlens.inspection import inspect_model
         from rnnlens.loading import load_model
 
-        spec = inspect_model(load_model(model, safe_mode=not unsafe))
+        keras_model = load_model(model, safe_mode=not unsafe)
+        spec = inspect_model(keras_model)
+        roles = input_roles(keras_model)
         if as_json:
-            typer.echo(json.dumps(spec.to_dict(), indent=2))
+            facts = spec.to_dict()
+            if roles:
+                facts["input_roles"] = roles
+            typer.echo(json.dumps(facts, indent=2))
         else:
             typer.echo(spec.explain())
+            if roles:
+                typer.echo(roles_text(roles))
+
+
+def input_roles(model: Any) -> dict[str, str]:
+    """``{input name: "encoder" | "decoder"}`` for an encoder-decoder model, else empty."""
+    from rnnlens.model_inputs import decoder_input, describe_inputs
+
+    if decoder_input(model) is None:
+        return {}
+    return {item.name: item.role for item in describe_inputs(model)}
+
+
+def roles_text(roles: dict[str, str]) -> str:
+    """Which input feeds the encoder and which the decoder, and how to give them on the command line.
+
+    Example:
+        >>> print(roles_text({"source": "encoder", "target": "decoder"}))
+        Inputs: 'source' is the encoder's input; 'target' is the decoder's input (its previous tokens).
+        Give both in one .npz (one array per input name), or DATA (source) plus --decoder-data FILE (target); leave the decoder's out, or pass --generate, to generate greedily.
+    """
+    encoder = [name for name, role in roles.items() if role == "encoder"]
+    decoder = [name for name, role in roles.items() if role == "decoder"]
+    parts = [f"{name!r} is the encoder's input" for name in encoder]
+    parts += [f"{name!r} is the decoder's input (its previous tokens)" for name in decoder]
+    return (
+        "Inputs: " + "; ".join(parts) + ".\n"
+        f"Give both in one .npz (one array per input name), or DATA ({', '.join(encoder)}) plus "
+        f"--decoder-data FILE ({', '.join(decoder)}); leave the decoder's out, or pass --generate, to "
+        "generate greedily."
+    )

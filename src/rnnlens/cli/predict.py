@@ -185,16 +185,15 @@ def generation_mode(model: Any, dataset: Any, generate: bool | None, options: An
                 "this model has no decoder input. Leave --generate out."
             )
         return "direct"
-    if generate is None:
-        generate = decoder.name not in dataset.inputs
-    if not generate and flags:
-        why = "--no-generate" if generate is False else "DATA holds the decoder inputs"
+    generating = decoder.name not in dataset.inputs if generate is None else generate
+    if not generating and flags:
+        why = "--no-generate is given" if generate is False else "DATA holds the decoder inputs"
         raise OptionError(
             f"{', '.join(flags)} appl{'ies' if len(flags) == 1 else 'y'} to greedy generation, but "
-            f"{why}, so predict reads them teacher-forced and generates nothing. Add --generate to "
-            f"generate from the encoder input, or leave {', '.join(flags)} out."
+            f"{why}, so predict reads the decoder inputs teacher-forced and generates nothing. Add "
+            f"--generate to generate from the encoder input, or leave {', '.join(flags)} out."
         )
-    return "generated" if generate else "teacher-forced"
+    return "generated" if generating else "teacher-forced"
 
 
 def _output_key(text: str | None) -> int | str | None:

@@ -9,6 +9,7 @@ import typer
 
 from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
+from rnnlens.cli._progress import stages, wrote
 
 _OUTPUTS = (".npz", ".h5", ".hdf5", ".parquet", ".csv")
 
@@ -54,24 +55,29 @@ def trace(
 
         check_out(out, _OUTPUTS)
         suffix = out.suffix.lower()
-        keras_model = load_model(model, safe_mode=not unsafe)
-        inputs = _read_inputs(data, keras_model, data_options)
-        options: dict[str, Any] = {
-            "quantities": quantity or None,
-            "batch_size": batch_size,
-            "memory_budget_mb": memory_budget_mb,
-        }
-        if suffix in (".h5", ".hdf5"):
-            trace_to_file(keras_model, inputs, out, layer or None, **options)
-            from rnnlens.tracing import Trace
+        with stages(3) as stage:
+            stage("Loading the model and data")
+            keras_model = load_model(model, safe_mode=not unsafe)
+            inputs = _read_inputs(data, keras_model, data_options)
+            options: dict[str, Any] = {
+                "quantities": quantity or None,
+                "batch_size": batch_size,
+                "memory_budget_mb": memory_budget_mb,
+            }
+            n_samples = len(inputs[0] if isinstance(inputs, list) else inputs)
+            stage(f"Tracing {n_samples} sample(s) into {out.name}")
+            if suffix in (".h5", ".hdf5"):
+                trace_to_file(keras_model, inputs, out, layer or None, **options)
+                from rnnlens.tracing import Trace
 
-            result = Trace.load(out, mmap=True)
-        else:
-            result = run_trace(keras_model, inputs, layer or None, **options)
-            if suffix == ".npz":
-                result.save(out)
+                result = Trace.load(out, mmap=True)
             else:
-                _write_table(result, out, suffix)
+                result = run_trace(keras_model, inputs, layer or None, **options)
+                stage(f"Writing {out.name}")
+                if suffix == ".npz":
+                    result.save(out)
+                else:
+                    _write_table(result, out, suffix)
         for item in result:
             gates = ", ".join(item.gate_names) if item.gate_names else "no gates (custom cell)"
             console.print(
@@ -80,7 +86,7 @@ def trace(
                 markup=False,
                 highlight=False,
             )
-        console.print(f"Wrote {out}", markup=False, highlight=False)
+        console.print(wrote(out), markup=False, highlight=False)
 
 
 def _write_table(result: Any, out: Path, suffix: str) -> None:
