@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.decoding import RegressionOptions
+from rnnlens.demo.choice import samples_to_explain
 from rnnlens.demo.findings import output_finding, trace_findings
 from rnnlens.demo.merge import merge_reports
 from rnnlens.demo.result import DemoResult
@@ -85,7 +86,7 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
         f"Decoded {values.size} per-step forecasts in {data.units}; each step t predicts the reading at "
         f"t+1. Mean absolute error {mae:.3f} {data.units}."
     )
-    chosen = list(range(min(samples, len(x))))
+    chosen = samples_to_explain(model, dataset, samples, decode_options=decode_options)
     trace = rnnlens.trace(model, x[chosen])
     for line in trace_findings("forecast model", trace):
         note(line)
@@ -97,6 +98,8 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
         decode_options=decode_options,
         progress=progress,
         trace=trace,
+        # The model reads and predicts standardised readings: its attributions stay in scaled units.
+        step_name="hour",
     )
     # The demo's own plot below shows the same forecasts with the input readings in mm/s beside them.
     report = replace(report, samples=tuple(replace(s, forecasts=()) for s in report.samples))
@@ -143,7 +146,8 @@ def _sentiment(model: Any, data: Any, samples: int, n_steps: int, progress: bool
     note(
         f"Decoded P(positive) for {len(probability)} reviews; accuracy {accuracy:.1%} at threshold 0.5."
     )
-    chosen = list(range(min(samples, len(tokens))))
+    # Reviews of both classes, right and wrong, as the report itself would choose them.
+    chosen = samples_to_explain(model, dataset, samples, labels=data.class_names)
     attribution: Any = rnnlens.attribute(
         model, tokens[chosen], method="integrated_gradients", n_steps=n_steps
     )

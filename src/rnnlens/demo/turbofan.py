@@ -138,6 +138,9 @@ def run_turbofan_demo(
         spec=rul_spec,
         trace=trace,
         attributions=attribution,
+        step_name="cycle",
+        value_units="cycles",
+        input_scaler=data.scaler,
     )
     failure_report = collect_report(
         models.failure_model,
@@ -147,6 +150,8 @@ def run_turbofan_demo(
         method_options=options,
         progress=progress,
         spec=failure_spec,
+        step_name="cycle",
+        input_scaler=data.scaler,
     )
     risk_plots = {
         index: [

@@ -37,6 +37,9 @@ def render_report(
     trace: Any = None,
     background: Any = None,
     faithfulness: bool = True,
+    step_name: str | None = None,
+    value_units: str | None = None,
+    input_scaler: Any = None,
 ) -> Path:
     """Explain ``model`` on some samples of ``data`` and write one self-contained, interactive HTML file.
 
@@ -56,6 +59,10 @@ def render_report(
         background: reference samples from the training data (arrays, a Dataset or a data file): the
             attributions explain against them, and with ``method=None`` the recommended method is used.
             Without it the baseline is zeros, which the page flags as possibly misleading.
+        step_name, value_units, input_scaler: how to speak of the data: what one step is (``"cycle"``,
+            every time axis), the unit of a regression output (``"cycles"``, every colour bar), and the
+            input features' scaler (inputs drawn in original units); see
+            :func:`rnnlens.report.collect_report`.
         samples, max_samples, method, target, output, states, attributions, labels, vocab,
             method_options, decode_options, title, progress, spec, interpretation, trace, faithfulness: see
             :func:`rnnlens.report.collect_report` (``attributions``, ``spec``, ``interpretation`` and
@@ -75,6 +82,9 @@ def render_report(
     Example:
         >>> rnnlens.report(model, x_test, "report.html", samples=[0, 7], background=x_train)  # doctest: +SKIP
         PosixPath('report.html')
+        >>> rnnlens.report(rul_model, engines, "rul.html", step_name="cycle", value_units="cycles",
+        ...                input_scaler=scaler)  # doctest: +SKIP
+        PosixPath('rul.html')
     """
     _check_path(path)
     report = collect_report(
@@ -98,6 +108,9 @@ def render_report(
         trace=trace,
         background=background,
         faithfulness=faithfulness,
+        step_name=step_name,
+        value_units=value_units,
+        input_scaler=input_scaler,
     )
     return write_report(report, path)
 

@@ -55,6 +55,9 @@ class ReportOptions:
     title: str | None = None
     background: Any = None
     faithfulness: bool = True
+    step_name: str | None = None
+    value_units: str | None = None
+    input_scaler: Any = None
 
 
 def report_options(
@@ -73,6 +76,9 @@ def report_options(
     title: Any = None,
     background: Any = None,
     faithfulness: Any = True,
+    step_name: Any = None,
+    value_units: Any = None,
+    input_scaler: Any = None,
 ) -> ReportOptions:
     """Check every report argument and freeze them into :class:`ReportOptions`.
 
@@ -83,12 +89,16 @@ def report_options(
         OptionError: ``samples`` is not a list of integers, ``max_samples`` not an integer >= 1,
             ``labels`` or ``vocab`` not lists of strings, ``states`` / ``attributions`` /
             ``faithfulness`` not booleans, ``method`` not a string or None, ``title`` not a string,
-            ``method_options`` / ``decode_options`` not dicts, an unknown decode option, or a
-            ``background`` while ``attributions`` is False (it would not be used).
+            ``method_options`` / ``decode_options`` not dicts, an unknown decode option, a
+            ``background`` while ``attributions`` is False (it would not be used), ``step_name`` or
+            ``value_units`` not a non-empty string, or an ``input_scaler`` that is no scaler (its width is
+            checked against the model's features later, :func:`rnnlens.report.input_scaling.input_scaler_for`).
 
     Example:
         >>> report_options(samples=[0, 3], decode_options={"target_offset": 1}).decode_options
         {'target_offset': 1}
+        >>> report_options(step_name="cycle", value_units="cycles").step_name
+        'cycle'
     """
     check_max_samples(max_samples)
     for name, value in (
@@ -126,6 +136,11 @@ def report_options(
         title=title,
         background=background,
         faithfulness=bool(faithfulness),
+        step_name=_words(step_name, "step_name", "what one time step is, e.g. 'cycle' or 'hour'"),
+        value_units=_words(
+            value_units, "value_units", "the unit of a regression output, e.g. 'cycles'"
+        ),
+        input_scaler=_scaler(input_scaler),
     )
 
 
@@ -215,6 +230,34 @@ def _vocab(vocab: Any) -> tuple[str, ...] | Mapping[str, tuple[str, ...]] | None
             frozen[name] = words
         return frozen
     return _names(vocab, "vocab", "token id")
+
+
+def _words(value: Any, argument: str, meaning: str) -> str | None:
+    """A short non-empty text (a unit or a step's name), or None for the default."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise OptionError(
+            f"Argument `{argument}` must be a non-empty string ({meaning}) or None for the default, "
+            f"received {type(value).__name__} {value!r}."
+        )
+    return value.strip()
+
+
+def _scaler(value: Any) -> Any:
+    """A scaler of the input features as :func:`rnnlens.decoding.scaling.inverse_scale` reads them."""
+    if value is None or hasattr(value, "inverse_transform"):
+        return value
+    pair = isinstance(value, Sequence) and not isinstance(value, str | bytes) and len(value) == 2
+    keys = isinstance(value, Mapping) and "mean" in value and bool({"std", "scale"} & set(value))
+    if not (pair or keys):
+        raise OptionError(
+            "Argument `input_scaler` must be the scaler the input features were standardised with: an "
+            "object with inverse_transform (e.g. a fitted sklearn StandardScaler), (mean, std) or "
+            f"{{'mean': ..., 'std': ...}} with one value per feature; received {type(value).__name__} "
+            f"{value!r:.80}."
+        )
+    return value
 
 
 def _mapping(value: Any, argument: str, example: str) -> dict[str, Any]:
