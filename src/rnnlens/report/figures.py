@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.report.data import Heatmap, SeriesPlot
+from rnnlens.report.runs import compact_ticks
 
 __all__ = ["heatmap_figure", "label", "series_figure", "spec_json", "typed_array"]
 
@@ -67,12 +68,17 @@ def unique_ticks(ticks: Sequence[str]) -> list[str]:
 
 
 def _axis(title: str, ticks: list[str], **extra: Any) -> dict[str, Any]:
-    """A category axis; tick labels longer than ``_TICK_CHARS`` are shortened (hover shows them whole)."""
+    """A category axis; hover shows every tick label whole, the axis shows them compactly.
+
+    Per-step labels such as ``"12: fails within 30 cycles"`` keep their text only where a run of it
+    starts (:func:`rnnlens.report.runs.compact_ticks`), and labels longer than ``_TICK_CHARS`` are cut.
+    """
     axis: dict[str, Any] = {"type": "category", "title": {"text": label(title)}, "automargin": True}
-    if any(len(tick) > _TICK_CHARS for tick in ticks):
+    shown = [_shorten(tick) for tick in compact_ticks(ticks)]
+    if shown != ticks:
         axis["tickmode"] = "array"
         axis["tickvals"] = ticks
-        axis["ticktext"] = [_shorten(tick) for tick in ticks]
+        axis["ticktext"] = shown
     axis.update(extra)
     return axis
 
