@@ -293,6 +293,15 @@ OPTIONS = (
         _unless("mean"),
         extra=("-m", "ixg"),
     ),
+    OptionFuzz("attribute", "--samples", SAMPLES, lambda v: None),
+    OptionFuzz(
+        "attribute", "--players", ("nope", "", "event"), _unless("event"), extra=("-m", "shapley")
+    ),
+    OptionFuzz("attribute", "--max-evaluations", NUMBERS, lambda v: None, extra=("-m", "shapley")),
+    OptionFuzz("explain", "--target", TARGET_TEXTS, lambda v: v in STRUCTURAL_TARGETS or None),
+    OptionFuzz(
+        "explain", "--threshold", ("-1", "2", "nan", "abc", "0.5"), lambda v: v != "0.5" or None
+    ),
     OptionFuzz("trace", "--memory-budget-mb", (*NUMBERS, "1e-300", "1e300"), _budget),
     OptionFuzz("trace", "--batch-size", (*NUMBERS[:4], BIG_BATCH, "abc"), _positive),
     OptionFuzz("trace", "--layer", ("nope", ""), _always),
