@@ -3,6 +3,7 @@ values, and injected markup runs nothing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,7 @@ def test_model_report_renders_cleanly_and_hover_shows_traced_values(
     assert f"hidden state h: {hidden.values[3, 2]:.4g}" in text
     alignment = report.samples[0].alignments[0]
     text = hover_cell(probe, "#alignment-0 div.fig", 4, 0, alignment.values.shape)
-    assert f"attribution: {alignment.values[4, 0]:.4g}" in text
+    # the label names the attribution's units: "attribution (probability of ...): value"
+    assert re.search(r"attribution( \(.*\))?: " + re.escape(f"{alignment.values[4, 0]:.4g}"), text)
     assert PAYLOADS[0] in text  # encoder token 0 is the payload, shown literally
     assert page.evaluate("window.__pwned") is None and probe.dialogs == []

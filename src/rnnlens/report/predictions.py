@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens.report.data import Table
+from rnnlens.report.runs import compact_runs
 
 __all__ = ["format_value", "prediction_table", "sample_summary"]
 
@@ -91,7 +92,9 @@ def sample_summary(interpretation: Any, position: int) -> tuple[tuple[str, str],
         )
     pairs: list[tuple[str, str]] = []
     if "label" in rows.columns:
-        pairs.append(("predicted per step", " ".join(format_value(v) for v in rows["label"])))
+        steps = [format_value(s) for s in rows["step"]] if "step" in rows.columns else None
+        labels = [format_value(v) for v in rows["label"]]
+        pairs.append(("predicted per step", compact_runs(labels, steps)))
     last = rows.iloc[-1]
     step = format_value(last["step"]) if "step" in rows.columns else str(len(rows) - 1)
     for column in rows.columns:
