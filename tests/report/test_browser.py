@@ -32,6 +32,10 @@ def hover_cell(probe: PageProbe, figure: str, row: int, col: int, shape: tuple[i
     """Move the mouse to the centre of cell (row, col) of a heatmap and return plotly's hover label."""
     page = probe.page
     div = page.locator(figure)
+    # Folded sections (gate heatmaps) are opened as a reader would, by their <details>.
+    div.evaluate(
+        "el => { for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }"
+    )
     div.scroll_into_view_if_needed()
     expect(div).to_have_attribute("data-ready", "1")
     box = div.locator(".nsewdrag").first.bounding_box()

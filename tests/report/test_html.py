@@ -152,3 +152,11 @@ def test_write_report_refuses_missing_folders_and_unwritable_paths(tmp_path: Pat
         write_report(full_report(n_samples=1), blocker / "r.html")
     with pytest.raises(OutputError, match="must be a file path"):
         write_report(full_report(n_samples=1), 42)  # type: ignore[arg-type]
+
+
+def test_gate_heatmaps_are_folded_away_by_default(page: str) -> None:
+    """Every unit's gate and state maps are long: each sample's states sit in a closed <details>."""
+    structure = PageStructure(page)
+    states = [i for i in structure.ids if i.startswith("states-")]
+    assert states and page.count('<details class="folded-section">') >= len(states)
+    assert '<details class="folded-section" open' not in page

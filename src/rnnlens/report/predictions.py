@@ -94,7 +94,10 @@ def sample_summary(interpretation: Any, position: int) -> tuple[tuple[str, str],
     if "label" in rows.columns:
         steps = [format_value(s) for s in rows["step"]] if "step" in rows.columns else None
         labels = [format_value(v) for v in rows["label"]]
-        pairs.append(("predicted per step", compact_runs(labels, steps)))
+        # Runs ("healthy at steps 0-11; fails at steps 12-29") when they are shorter than the labels
+        # themselves; a generated sentence reads best as it is.
+        joined, runs = " ".join(labels), compact_runs(labels, steps)
+        pairs.append(("predicted per step", runs if len(runs) < len(joined) else joined))
     last = rows.iloc[-1]
     step = format_value(last["step"]) if "step" in rows.columns else str(len(rows) - 1)
     for column in rows.columns:

@@ -97,6 +97,7 @@ class SectionKind:
         layout: the template macro that draws the parts (``"panels"``, ``"grid"`` or ``"groups"``).
         compute: ``compute(context) -> parts`` for one sample.
         field: the :class:`SampleSection` field holding the parts (None: kept in ``SampleSection.extra``).
+        folded: drawn inside a closed ``<details>`` the reader opens (long, detailed parts).
     """
 
     key: str
@@ -104,6 +105,7 @@ class SectionKind:
     layout: str
     compute: Callable[[SampleContext], tuple[Any, ...]]
     field: str | None = None
+    folded: bool = False
 
 
 def section_parts(sample: SampleSection, kind: SectionKind) -> tuple[Any, ...]:
@@ -286,7 +288,9 @@ SAMPLE_SECTIONS: tuple[SectionKind, ...] = (
     SectionKind("inputs", "Inputs beside their attributions", "figures", inputs_section),
     SectionKind("attribution", "Attribution", "grid", attribution_section, "attributions"),
     SectionKind("forecast", "Prediction over time", "grid", forecast_section, "forecasts"),
-    SectionKind("states", "States and gates", "groups", states_section, "states"),
+    SectionKind(
+        "states", "States and gates (every unit)", "groups", states_section, "states", folded=True
+    ),
     SectionKind("alignment", "Encoder-decoder alignment", "grid", alignment_section, "alignments"),
 )
 
