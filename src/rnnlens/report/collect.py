@@ -22,6 +22,7 @@ from rnnlens.report.anatomy import anatomy_cards
 from rnnlens.report.curves_view import faithfulness_curves
 from rnnlens.report.data import ReportData, SampleSection
 from rnnlens.report.diagnostics import report_alerts
+from rnnlens.report.input_scaling import input_scaler_for
 from rnnlens.report.options import (
     DEFAULT_MAX_SAMPLES,
     ReportOptions,
@@ -97,6 +98,9 @@ def collect_report(
     trace: Any = None,
     background: Any = None,
     faithfulness: bool = True,
+    step_name: str | None = None,
+    value_units: str | None = None,
+    input_scaler: Any = None,
 ) -> ReportData:
     """Compute everything a report shows and return it as :class:`~rnnlens.report.data.ReportData`.
 
@@ -137,6 +141,13 @@ def collect_report(
             :func:`rnnlens.attribute`), checked against the model before any work.
         faithfulness: score each explained row against random deletion orders (50 forward passes per
             sample; shown beside each map). Targets at every output step are not scored.
+        step_name: what one input step is (``"cycle"``, ``"hour"``): the title of every time axis
+            (default ``"token"`` for token models, else ``"time step"``).
+        value_units: the unit of a regression output (``"cycles"``): attributions are then in
+            "cycles of <output>" on every colour bar. Classifiers' units (probability, logit) are automatic.
+        input_scaler: the scaler the input features were standardised with (an object with
+            ``inverse_transform``, ``(mean, std)`` or ``{"mean", "std"}``, one value per feature): inputs
+            are drawn in original units. Default: ``decode_options["scaler"]`` when it covers every feature.
 
     Beside each attribution map the page shows its diagnostics (method, baseline, F(x), F(baseline),
     completeness gap, standard errors, faithfulness, integration steps) and flags weak explanations with
@@ -184,6 +195,9 @@ def collect_report(
         title=title,
         background=background,
         faithfulness=faithfulness,
+        step_name=step_name,
+        value_units=value_units,
+        input_scaler=input_scaler,
     )
     return _Collector(options, progress, given).run(model, data)
 
@@ -198,6 +212,7 @@ class _Collector:
         self.progress = progress
         self.given = given if given is not None else Precomputed()
         self.notes: list[str] = []
+        self.input_scaler: Any = None
 
     def run(self, model: Any, data: Any) -> ReportData:
         from rnnlens.inspection import inspect_model
@@ -224,6 +239,7 @@ class _Collector:
             spec = given.spec if given.spec is not None else inspect_model(keras_model)
             out = spec.output(options.output)
             dataset, prepared = _dataset_and_arrays(data, keras_model)
+            self.input_scaler = input_scaler_for(options.input_scaler, prepared.arrays)
             n_samples = prepared.n_samples
             chosen = select_samples(n_samples, options.samples, options.max_samples)
             labels = options.labels if options.labels is not None else _class_names(dataset, out)
@@ -315,6 +331,11 @@ class _Collector:
                     trace=trace,
                     vocab=vocab,
                     curves=curves,
+                    time_label=sample_sections.step_name_of(
+                        SampleContext(
+                            0, chosen[0], spec, out, dataset, batch, step_name=options.step_name
+                        )
+                    ),
                 )
             )
         predictions = () if interpretation is None else (prediction_table(interpretation, chosen),)
@@ -407,6 +428,9 @@ class _Collector:
             decode_options=self.options.decode_options,
             time_ticks=_time_ticks(dataset, sample),
             step_ticks=_step_ticks(interpretation, position),
+            step_name=self.options.step_name,
+            value_units=self.options.value_units,
+            input_scaler=self.input_scaler,
         )
         summary = _input_text(spec, batch, position, vocab)
         if interpretation is not None:
