@@ -98,6 +98,17 @@ def explain(
         True, "--attribution/--no-attribution", help="Attribute the output to the inputs."
     ),
     title: str | None = typer.Option(None, "--title", help="Page title."),
+    step_name: str | None = typer.Option(
+        None,
+        "--step-name",
+        help='What one time step is, for the time axes: "cycle", "hour", "token".',
+    ),
+    value_units: str | None = typer.Option(
+        None,
+        "--value-units",
+        help='The units of a regression output, for attribution colour bars: "cycles" reads '
+        '"cycles of <output>".',
+    ),
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -163,6 +174,8 @@ def explain(
                     method_options=options,
                     decode_options=decode_options,
                     title=title,
+                    step_name=step_name,
+                    value_units=value_units,
                     progress=show_progress(),
                     background=reference_data,
                     faithfulness=faithfulness,

@@ -249,6 +249,7 @@ def forecast_section(context: SampleContext) -> tuple[Any, ...]:
             context.position,
             context.sample,
             context.decode_options,
+            step_name=step_name_of(context),
         ),
     )
 
@@ -312,6 +313,8 @@ def _forecast(
     position: int,
     sample: int,
     decode_options: Mapping[str, Any],
+    *,
+    step_name: str = "time step",
 ) -> SeriesPlot:
     """The sample's prediction at every step, in the units and at the steps the decoded table gives.
 
@@ -350,4 +353,5 @@ def _forecast(
         start=start,
         target_offset=offset,
         y_label="value" if scaler is None else "value (target units)",
+        step_name=step_name,
     )

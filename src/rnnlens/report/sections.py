@@ -254,6 +254,7 @@ def forecast_plot(
     target_offset: int = 0,
     y_label: str = "value",
     max_inputs: int = 3,
+    step_name: str = "time step",
 ) -> SeriesPlot:
     """Predictions over time for one sample, with the ground truth and (few) input features beside them.
 
@@ -272,6 +273,7 @@ def forecast_plot(
         start: position of the first step in its source sequence (the x axis starts there).
         target_offset: steps between an output step and the step it estimates.
         y_label: the value axis title (the target's units when known).
+        step_name: what a step is, the time axis title ("cycle", "hour").
     """
     values = np.asarray(predictions, dtype=np.float32)
     if values.ndim == 1:
@@ -310,7 +312,7 @@ def forecast_plot(
                 Line(f"input: {name}", at(series[:, k], 0), dashed=True)
                 for k, name in enumerate(features)
             ]
-    return SeriesPlot(title=title, x=x, lines=tuple(lines), x_label="time step", y_label=y_label)
+    return SeriesPlot(title=title, x=x, lines=tuple(lines), x_label=step_name, y_label=y_label)
 
 
 def _method_title(method: str) -> str:
