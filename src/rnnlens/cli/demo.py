@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from rnnlens.attribution.registry import DEFAULT_N_STEPS
 from rnnlens.cli._common import console, user_errors
 from rnnlens.cli._flags import Flag, resolve_alias
 from rnnlens.cli._progress import human_size, show_progress
@@ -36,8 +35,11 @@ def demo(
     ),
     old_samples: int = typer.Option(None, "--samples", hidden=True),
     epochs: int = typer.Option(None, "--epochs", help="Training epochs for the seed examples."),
-    steps: int = typer.Option(
-        DEFAULT_N_STEPS, "--steps", help="Integrated gradients: quadrature points (1 to 1000)."
+    steps: str = typer.Option(
+        "auto",
+        "--steps",
+        help="Integrated gradients: quadrature points, auto (more points only where the completeness "
+        "gap needs them) or N (1 to 1000).",
     ),
 ) -> None:
     """Describe, decode, trace and attribute a built-in model, and write an HTML report."""

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnlens._atomic import check_output_path
-from rnnlens.attribution.options import MAX_N_STEPS
-from rnnlens.attribution.registry import DEFAULT_N_STEPS
+from rnnlens.attribution.options import check_n_steps
 from rnnlens.demo.result import DemoResult
 from rnnlens.errors import OptionError, OutputError
 from rnnlens.report.api import REPORT_SUFFIXES
@@ -25,7 +24,7 @@ def run_demo(
     *,
     samples: int | None = None,
     epochs: int | None = None,
-    n_steps: int = DEFAULT_N_STEPS,
+    n_steps: int | str = "auto",
     progress: bool = False,
     say: Any = print,
 ) -> DemoResult:
@@ -37,7 +36,8 @@ def run_demo(
         output: the report path (default ``rnnlens-demo.html``, or ``rnnlens-demo-<example>.html``).
         samples: how many samples to explain in detail.
         epochs: training epochs for the seed examples.
-        n_steps: integrated-gradients steps.
+        n_steps: integrated-gradients steps: ``"auto"`` (adaptive: more points only where the
+            completeness gap needs them) or a fixed number.
         progress: show progress bars.
         say: where findings are printed.
 
@@ -58,12 +58,7 @@ def run_demo(
         raise OptionError(f"Unknown demo {example!r}; choose one of {', '.join(DEMO_CHOICES)}.")
     _check_count(samples, "samples", "--samples / -n", "samples to explain")
     _check_count(epochs, "epochs", "--epochs", "training epochs")
-    _check_count(n_steps, "n_steps", "--steps", "integrated-gradients steps")
-    if n_steps is not None and n_steps > MAX_N_STEPS:
-        raise OptionError(
-            f"Argument `n_steps` (--steps) must be at most {MAX_N_STEPS}, received {n_steps}: every step is "
-            "one model evaluation per sample, and the integral converges long before."
-        )
+    n_steps = check_n_steps(n_steps, "n_steps")
     if example == "turbofan" and epochs is not None:
         raise OptionError(
             "Argument `epochs` (--epochs) trains the seed examples; the turbofan demo explains shipped, "

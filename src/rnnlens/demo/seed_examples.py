@@ -23,7 +23,7 @@ def run_example_demo(
     *,
     samples: int = 3,
     epochs: int | None = None,
-    n_steps: int = 64,
+    n_steps: int | str = "auto",
     progress: bool = False,
     say: Any = print,
 ) -> DemoResult:
@@ -65,7 +65,9 @@ def _dataset(model: Any, data: Any, **extra: Any) -> Any:
     return Dataset(inputs=inputs, targets=data.targets, **extra)
 
 
-def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool, note: Any) -> Any:
+def _forecast(
+    model: Any, data: Any, samples: int, n_steps: int | str, progress: bool, note: Any
+) -> Any:
     import rnnlens
     from rnnlens.report import collect_report
     from rnnlens.report.data import Line, SeriesPlot
@@ -133,7 +135,9 @@ def _forecast(model: Any, data: Any, samples: int, n_steps: int, progress: bool,
     return merged, {"mae": mae}
 
 
-def _sentiment(model: Any, data: Any, samples: int, n_steps: int, progress: bool, note: Any) -> Any:
+def _sentiment(
+    model: Any, data: Any, samples: int, n_steps: int | str, progress: bool, note: Any
+) -> Any:
     import rnnlens
     from rnnlens.report import collect_report
 
@@ -181,7 +185,7 @@ def _sentiment(model: Any, data: Any, samples: int, n_steps: int, progress: bool
 
 
 def _translation(
-    model: Any, data: Any, samples: int, n_steps: int, progress: bool, note: Any
+    model: Any, data: Any, samples: int, n_steps: int | str, progress: bool, note: Any
 ) -> Any:
     import rnnlens
     from rnnlens.attribution import Target

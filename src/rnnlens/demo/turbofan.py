@@ -30,7 +30,12 @@ def _pick_engines(true_rul: np.ndarray, count: int) -> list[int]:
 
 
 def run_turbofan_demo(
-    output: Path, *, samples: int = 4, n_steps: int = 64, progress: bool = False, say: Any = print
+    output: Path,
+    *,
+    samples: int = 4,
+    n_steps: int | str = "auto",
+    progress: bool = False,
+    say: Any = print,
 ) -> DemoResult:
     """Describe, decode, trace and attribute the FD001 models; write one report for both.
 
@@ -150,6 +155,7 @@ def run_turbofan_demo(
         method_options=options,
         progress=progress,
         spec=failure_spec,
+        background=background,
         step_name="cycle",
         input_scaler=data.scaler,
     )

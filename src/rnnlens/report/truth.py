@@ -281,8 +281,7 @@ def choose_samples(truth: TruthComparison, max_samples: int) -> list[int]:
         worst = [int(i) for i in np.argsort(-np.abs(truth.residuals), kind="stable")]
         by_truth = np.argsort(truth.truth, kind="stable")
         spread = [
-            int(by_truth[round(q)])
-            for q in np.linspace(0, len(by_truth) - 1, num=max(count, 1))
+            int(by_truth[round(q)]) for q in np.linspace(0, len(by_truth) - 1, num=max(count, 1))
         ]
         queues = [worst, spread]
     chosen: list[int] = []
