@@ -64,8 +64,10 @@ def trace(
                 "batch_size": batch_size,
                 "memory_budget_mb": memory_budget_mb,
             }
-            n_samples = len(inputs[0] if isinstance(inputs, list) else inputs)
-            stage(f"Tracing {n_samples} sample(s) into {out.name}")
+            first = inputs[0] if isinstance(inputs, list) else inputs
+            # Not validated yet (tracing does that): a 0-d array has no samples to count.
+            count = f"{len(first)} " if getattr(first, "ndim", 1) > 0 else ""
+            stage(f"Tracing {count}sample(s) into {out.name}")
             if suffix in (".h5", ".hdf5"):
                 trace_to_file(keras_model, inputs, out, layer or None, **options)
                 from rnnlens.tracing import Trace

@@ -7,12 +7,14 @@ bundle that draws the other report figures draws these. User strings go through
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.report.explained_views import InputsPlot, Waterfall
 from rnnlens.report.figures import DIVERGING, label, typed_array, unique_ticks
+
+if TYPE_CHECKING:  # the views import this module to draw themselves
+    from rnnlens.report.explained_views import InputsPlot, Waterfall
 
 __all__ = ["inputs_figure", "waterfall_figure"]
 

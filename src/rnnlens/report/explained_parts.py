@@ -123,7 +123,7 @@ def baseline_walk(
     Returns:
         A :class:`Waterfall`, or None when the method has no baseline (no F(baseline) to start from).
     """
-    from rnnlens.report.sample_sections import vocab_for
+    from rnnlens.report.sections import vocab_for
 
     if not results or any(r.baseline_outputs is None for r in results):
         return None

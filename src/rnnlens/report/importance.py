@@ -161,7 +161,7 @@ def importance_parts(
         and, with several sequences, a ``(feature, sequence)`` rank map. Per token input: the top tokens
         and the importance per position.
     """
-    from rnnlens.report.sample_sections import vocab_for
+    from rnnlens.report.sections import vocab_for
 
     parts: list[Any] = []
     for result in results:
