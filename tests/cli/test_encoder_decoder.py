@@ -80,6 +80,32 @@ def test_decoder_data_in_a_second_file_reads_like_one_npz(files: dict[str, Path]
     assert len(expected.table) == len(pd.read_csv(folder / "two.csv"))
 
 
+@pytest.mark.parametrize(
+    ("command", "extra", "suffix"),
+    [
+        ("trace", (), ".npz"),
+        ("attribute", ("-m", "saliency", "-t", "0,predicted", "--top", "0"), ".npz"),
+    ],
+)
+def test_every_data_command_takes_decoder_data(
+    files: dict[str, Path], command: str, extra: tuple[str, ...], suffix: str
+) -> None:
+    """trace and attribute read the two files exactly as one .npz with both inputs."""
+    folder = files["folder"]
+    one, two = folder / f"{command}-one{suffix}", folder / f"{command}-two{suffix}"
+    first = invoke(command, files["model"], folder / "pairs.npz", *extra, "-o", one)
+    second = invoke(
+        command, files["model"], folder / "source.npy", "--decoder-data", folder / "target.npy",
+        *extra, "-o", two,
+    )  # fmt: skip
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    with np.load(one) as a, np.load(two) as b:
+        assert sorted(a.files) == sorted(b.files)
+        for name in a.files:
+            if a[name].dtype.kind in "biuf":
+                np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
 def test_generation_is_explicit(files: dict[str, Path]) -> None:
     folder = files["folder"]
     implicit = invoke("predict", files["model"], folder / "source.npz", "--start-token", "1")
@@ -158,3 +184,15 @@ def test_demo_out_and_its_old_spelling(
         invoke("demo", "--out", files["folder"] / "c.html", "--output", files["folder"] / "d.html"),
         "spellings of one option",
     )
+
+
+def test_explain_takes_decoder_data(files: dict[str, Path]) -> None:
+    folder = files["folder"]
+    out = folder / "pair-report.html"
+    result = invoke(
+        "explain", files["model"], folder / "source.npy", "--decoder-data", folder / "target.npy",
+        "-o", out, "-n", "1", "-m", "saliency", "--no-faithfulness",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "encoder_tokens" in page and "decoder_tokens" in page

@@ -28,6 +28,7 @@ from rnnlens.cli._reference import (
 )
 from rnnlens.cli._samples import SAMPLES_HELP, parse_samples, select_rows
 from rnnlens.cli._targets import TARGET_HELP, parse_target, with_cli_hint
+from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
 
 # Spellings kept for code that imported them from here.
 _parse_target = parse_target
@@ -78,6 +79,7 @@ def attribute(
         help="Score each sample's ranking against random deletion orders (50 forward passes per "
         "sample).",
     ),
+    decoder_data: Path | None = typer.Option(None, "--decoder-data", help=DECODER_DATA_HELP),
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -105,7 +107,11 @@ def attribute(
         with stages(4) as stage:
             stage("Loading the model and data")
             keras_model = load_model(model, safe_mode=not unsafe)
-            dataset = read_dataset(data, keras_model, data_options)
+            dataset = (
+                read_encoder_decoder(data, decoder_data, keras_model, data_options)
+                if decoder_data is not None
+                else read_dataset(data, keras_model, data_options)
+            )
             reference_data = (
                 read_model_inputs(background, keras_model, data_options)
                 if background is not None

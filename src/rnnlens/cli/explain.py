@@ -30,6 +30,7 @@ from rnnlens.cli._reference import (
 )
 from rnnlens.cli._samples import MAX_RANGE, SAMPLES_HELP, parse_samples
 from rnnlens.cli._targets import TARGET_HELP, parse_target, with_cli_hint
+from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
 
 __all__ = ["MAX_RANGE", "explain", "parse_samples"]
 
@@ -109,6 +110,7 @@ def explain(
         help='The units of a regression output, for attribution colour bars: "cycles" reads '
         '"cycles of <output>".',
     ),
+    decoder_data: Path | None = typer.Option(None, "--decoder-data", help=DECODER_DATA_HELP),
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -142,7 +144,11 @@ def explain(
             _refuse_without_attributions(target, baseline, reference, background)
         decode_options = _decode_options(threshold, scaler, target_offset)
         keras_model = load_model(model, safe_mode=not unsafe)
-        dataset = load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
+        dataset = (
+            read_encoder_decoder(data, decoder_data, keras_model, data_options, labels)
+            if decoder_data is not None
+            else load_data(data, keras_model, labels=labels, **data_options.load_kwargs())
+        )
         if validation is not None:
             decode_options["validation"] = read_validation(validation, keras_model, data_options)
         reference_data = (

@@ -10,6 +10,7 @@ import typer
 from rnnlens.cli._common import check_out, console, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
 from rnnlens.cli._progress import stages, wrote
+from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
 
 _OUTPUTS = (".npz", ".h5", ".hdf5", ".parquet", ".csv")
 
@@ -42,6 +43,7 @@ def trace(
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Samples per chunk (default: from the memory budget)."
     ),
+    decoder_data: Path | None = typer.Option(None, "--decoder-data", help=DECODER_DATA_HELP),
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
@@ -58,7 +60,13 @@ def trace(
         with stages(3) as stage:
             stage("Loading the model and data")
             keras_model = load_model(model, safe_mode=not unsafe)
-            inputs = _read_inputs(data, keras_model, data_options)
+            inputs = (
+                read_encoder_decoder(data, decoder_data, keras_model, data_options).model_inputs(
+                    keras_model
+                )
+                if decoder_data is not None
+                else _read_inputs(data, keras_model, data_options)
+            )
             options: dict[str, Any] = {
                 "quantities": quantity or None,
                 "batch_size": batch_size,
