@@ -37,7 +37,8 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
 
     Returns:
         The ``keras.Model``. The loss the file was compiled with, if any, is available from
-        :func:`saved_loss`.
+        :func:`saved_loss`. A ``.h5`` file saved by Keras 2 is rebuilt by :mod:`rnnlens.legacy` with Keras 2's
+        semantics kept (see :func:`rnnlens.legacy.legacy_provenance`).
 
     Raises:
         ModelLoadError: the file is missing, not a Keras model, corrupt, holds a ``Lambda`` layer under safe
@@ -60,8 +61,13 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
     import keras
 
     try:
-        with _safe_mode_scope(safe_mode):
-            model = keras.models.load_model(file, compile=False, safe_mode=safe_mode)
+        if suffix != ".keras" and _saved_by_keras_1_or_2(file):
+            from rnnlens.legacy import load_legacy_model
+
+            model = load_legacy_model(file)
+        else:
+            with _safe_mode_scope(safe_mode):
+                model = keras.models.load_model(file, compile=False, safe_mode=safe_mode)
     except ModelLoadError:
         raise
     except Exception as exc:  # Keras raises many types here; each becomes one clear message.
@@ -232,6 +238,13 @@ def _check_hdf5(file: Path) -> None:
         raise ModelLoadError(
             f"{str(file)!r} is a damaged HDF5 file ({_first_line(str(exc))})."
         ) from exc
+
+
+def _saved_by_keras_1_or_2(file: Path) -> bool:
+    """Whether an HDF5 file's ``keras_version`` names Keras 1 or 2: rnnlens.legacy reads (or refuses) it."""
+    from rnnlens.legacy.files import is_legacy_version, saved_keras_version
+
+    return is_legacy_version(saved_keras_version(file))
 
 
 def _explain_load_failure(file: Path, exc: Exception) -> str:

@@ -1,0 +1,52 @@
+"""Keras 2 weight groups (``model_weights/<layer>/<weight names>``) set on the rebuilt Keras 3 layers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnlens.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    import h5py
+    import keras
+
+__all__ = ["read_layer_weights", "set_file_weights"]
+
+
+def read_layer_weights(weights_group: h5py.Group, layer_name: str) -> list[np.ndarray]:
+    """A layer's arrays in the order its ``weight_names`` attribute lists them (Keras 2's save order)."""
+    group = weights_group[layer_name]
+    names = [_text(name) for name in group.attrs.get("weight_names", [])]
+    return [np.asarray(group[name]) for name in names]
+
+
+def set_file_weights(model: keras.Model, handle: h5py.File, keras_version: str) -> None:
+    """Set every weighted layer of ``model`` from the file's group of the same name.
+
+    Raises:
+        ModelLoadError: a layer's weights are missing from the file, or their number or shapes differ.
+    """
+    weights_group = handle.get("model_weights", handle)
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        where = f"layer {layer.name!r} ({type(layer).__name__}, saved by Keras {keras_version})"
+        if layer.name not in weights_group:
+            raise ModelLoadError(
+                f"The file has no weights for {where}: it is truncated or was edited."
+            )
+        arrays = read_layer_weights(weights_group, layer.name)
+        expected = [tuple(weight.shape) for weight in layer.weights]
+        received = [array.shape for array in arrays]
+        if expected != received:
+            raise ModelLoadError(
+                f"The weights of {where} do not fit the rebuilt layer: expected shapes {expected}, "
+                f"the file holds {received}."
+            )
+        layer.set_weights(arrays)
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,242 @@
+"""Keras 2 .h5 files rebuilt exactly: predictions, traced gates and IG completeness against a NumPy Keras 2."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+import rnnlens
+from rnnlens import IntegratedGradients, ModelLoadError
+from rnnlens.legacy import legacy_provenance
+from tests.legacy.keras2_files import dense_config, gru, lstm, rnn_config, write_keras2_h5
+
+UNITS, FEATURES, STEPS = 3, 2, 5
+
+
+def _arrays(seed: int, gates: int, bias_shape: tuple[int, ...] | None = None):
+    rng = np.random.default_rng(seed)
+    # Weights large enough that many gate pre-activations fall in 2.5 < |z| < 3, where the two hard
+    # sigmoids differ most, and beyond, where Keras 2's saturates and Keras 3's does not yet.
+    kernel = rng.normal(scale=1.5, size=(FEATURES, gates * UNITS)).astype("float32")
+    recurrent = rng.normal(scale=1.0, size=(UNITS, gates * UNITS)).astype("float32")
+    bias = rng.normal(scale=0.5, size=bias_shape or (gates * UNITS,)).astype("float32")
+    head = rng.normal(size=(UNITS, 1)).astype("float32"), rng.normal(size=(1,)).astype("float32")
+    return kernel, recurrent, bias, head
+
+
+def _inputs(seed: int = 7) -> np.ndarray:
+    return (
+        np.random.default_rng(seed).normal(scale=2.0, size=(4, STEPS, FEATURES)).astype("float32")
+    )
+
+
+@pytest.fixture(scope="module")
+def lstm_file(tmp_path_factory):
+    """Keras 2.0.8: a Sequential saved as a bare list of layers; the LSTM omits recurrent_activation."""
+    kernel, recurrent, bias, (w, b) = _arrays(1, 4)
+    layer = rnn_config(
+        "LSTM", "lstm_1", UNITS, batch_input_shape=[None, STEPS, FEATURES], dtype="float32"
+    )
+    config = {"class_name": "Sequential", "config": [layer, dense_config("dense_1", 1)]}
+    weights = {
+        "lstm_1": [
+            ("lstm_1/kernel:0", kernel),
+            ("lstm_1/recurrent_kernel:0", recurrent),
+            ("lstm_1/bias:0", bias),
+        ],
+        "dense_1": [("dense_1/kernel:0", w), ("dense_1/bias:0", b)],
+    }
+    path = write_keras2_h5(tmp_path_factory.mktemp("k2") / "lstm.h5", "2.0.8", config, weights)
+    return path, (kernel, recurrent, bias, w, b)
+
+
+def test_lstm_predictions_equal_keras2_numpy(lstm_file):
+    path, (kernel, recurrent, bias, w, b) = lstm_file
+    x = _inputs()
+    model = rnnlens.load_model(path)
+    expected = lstm(x, kernel, recurrent, bias)["hidden"][:, -1] @ w + b
+    got = np.asarray(model.predict(x, verbose=0))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    # The test can fail: Keras 3's own hard_sigmoid moves these predictions.
+    stock = (
+        lstm(x, kernel, recurrent, bias, recurrent_activation="sigmoid")["hidden"][:, -1] @ w + b
+    )
+    assert np.max(np.abs(stock - expected)) > 1e-2
+
+
+def test_lstm_provenance_names_version_and_kept_semantics(lstm_file):
+    model = rnnlens.load_model(lstm_file[0])
+    provenance = legacy_provenance(model)
+    assert provenance is not None and provenance.keras_version == "2.0.8"
+    assert any("clip(0.2 x + 0.5, 0, 1)" in line for line in provenance.semantics)
+    assert "lstm_1: implementation" in provenance.dropped
+    assert "Keras 2.0.8" in provenance.summary()
+    assert legacy_provenance(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])) is None
+
+
+def test_traced_lstm_gates_equal_keras2_numpy(lstm_file):
+    path, (kernel, recurrent, bias, _, _) = lstm_file
+    x = _inputs()
+    model = rnnlens.load_model(path)
+    result = rnnlens.trace(
+        model, x, quantities=["input_gate", "forget_gate", "output_gate", "candidate"]
+    )
+    reference = lstm(x, kernel, recurrent, bias)
+    for name in ("hidden", "input_gate", "forget_gate", "output_gate", "candidate"):
+        np.testing.assert_allclose(
+            np.asarray(result["lstm_1"].values[name]), reference[name], atol=1e-5
+        )
+    # Saturated gates exist, so the comparison reaches the clipped region.
+    assert np.any(reference["input_gate"] == 0.0) or np.any(reference["input_gate"] == 1.0)
+
+
+def test_integrated_gradients_complete_on_the_legacy_lstm(lstm_file):
+    model = rnnlens.load_model(lstm_file[0])
+    result = IntegratedGradients(model).attribute(_inputs(), n_steps=256)
+    scale = np.abs(result.outputs - result.baseline_outputs)
+    assert np.all(np.abs(result.completeness_gap) <= 0.01 * scale + 1e-4)
+
+
+def test_saved_as_keras3_loads_in_safe_mode(lstm_file, tmp_path):
+    model = rnnlens.load_model(lstm_file[0])
+    model.save(tmp_path / "converted.keras")
+    again = keras.models.load_model(tmp_path / "converted.keras", safe_mode=True)
+    x = _inputs()
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize(("version", "reset_after"), [("2.1.6", False), ("2.2.4-tf", True)])
+def test_gru_predictions_equal_keras2_numpy(tmp_path, version, reset_after):
+    bias_shape = (2, 3 * UNITS) if reset_after else None
+    kernel, recurrent, bias, (w, b) = _arrays(2, 3, bias_shape)
+    extra = {
+        "recurrent_activation": "hard_sigmoid",
+        "reset_after": reset_after,
+        "time_major": False,
+    }
+    layer = rnn_config("GRU", "gru", UNITS, batch_input_shape=[None, STEPS, FEATURES], **extra)
+    config = {
+        "class_name": "Sequential",
+        "config": {"name": "seq", "layers": [layer, dense_config("dense", 1)]},
+    }
+    weights = {
+        "gru": [
+            ("gru/kernel:0", kernel),
+            ("gru/recurrent_kernel:0", recurrent),
+            ("gru/bias:0", bias),
+        ],
+        "dense": [("dense/kernel:0", w), ("dense/bias:0", b)],
+    }
+    path = write_keras2_h5(tmp_path / "gru.h5", version, config, weights)
+    x = _inputs()
+    model = rnnlens.load_model(path)
+    reference = gru(x, kernel, recurrent, bias, reset_after)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), reference["hidden"][:, -1] @ w + b, atol=1e-5
+    )
+    traced = rnnlens.trace(model, x, quantities=["update_gate", "reset_gate"])["gru"].values
+    for name in ("update_gate", "reset_gate"):
+        np.testing.assert_allclose(np.asarray(traced[name]), reference[name], atol=1e-5)
+    assert "gru: time_major" in legacy_provenance(model).dropped
+
+
+def test_bidirectional_lstm_equals_keras2_numpy(tmp_path):
+    fk, fr, fb, (w, b) = _arrays(3, 4)
+    bk, br, bb, _ = _arrays(4, 4)
+    w = np.concatenate([w, w[::-1] * 0.5])
+    inner = rnn_config("LSTM", "lstm_2", UNITS, recurrent_activation="hard_sigmoid")
+    layer = {
+        "class_name": "Bidirectional",
+        "config": {
+            "name": "bidirectional_1",
+            "trainable": True,
+            "batch_input_shape": [None, STEPS, FEATURES],
+            "dtype": "float32",
+            "layer": inner,
+            "merge_mode": "concat",
+        },
+    }
+    config = {
+        "class_name": "Sequential",
+        "config": {"name": "bi", "layers": [layer, dense_config("dense_2", 1)]},
+    }
+    names = ("kernel:0", "recurrent_kernel:0", "bias:0")
+    weights = {
+        "bidirectional_1": [
+            (f"bidirectional_1/forward_lstm_2/{n}", a)
+            for n, a in zip(names, (fk, fr, fb), strict=True)
+        ]
+        + [
+            (f"bidirectional_1/backward_lstm_2/{n}", a)
+            for n, a in zip(names, (bk, br, bb), strict=True)
+        ],
+        "dense_2": [("dense_2/kernel:0", w), ("dense_2/bias:0", b)],
+    }
+    path = write_keras2_h5(tmp_path / "bi.h5", "2.2.4", config, weights)
+    x = _inputs()
+    forward = lstm(x, fk, fr, fb)["hidden"][:, -1]
+    backward = lstm(x, bk, br, bb, go_backwards=True)["hidden"][:, -1]
+    expected = np.concatenate([forward, backward], axis=-1) @ w + b
+    np.testing.assert_allclose(rnnlens.load_model(path).predict(x, verbose=0), expected, atol=1e-5)
+
+
+def _small_file(tmp_path, version="2.2.4", layers=None, weights=None):
+    layers = layers or [dense_config("dense", 1)]
+    layers[0]["config"].setdefault("batch_input_shape", [None, 2])
+    w = {"dense": [("dense/kernel:0", np.ones((2, 1))), ("dense/bias:0", np.zeros(1))]}
+    return write_keras2_h5(
+        tmp_path / "m.h5",
+        version,
+        {"class_name": "Sequential", "config": layers},
+        w if weights is None else weights,
+    )
+
+
+def test_keras1_file_is_refused_naming_keras_1(tmp_path):
+    with pytest.raises(ModelLoadError, match=r"Keras 1\.2\.2 \(Keras 1\)"):
+        rnnlens.load_model(_small_file(tmp_path, version="1.2.2"))
+
+
+def test_layer_without_keras3_counterpart_is_refused_naming_it(tmp_path):
+    layer = {"class_name": "CuDNNLSTM", "config": {"name": "cu_dnnlstm_1", "units": 2}}
+    with pytest.raises(
+        ModelLoadError, match=r"'cu_dnnlstm_1' is a CuDNNLSTM \(saved by Keras 2\.2\.4\)"
+    ):
+        rnnlens.load_model(_small_file(tmp_path, layers=[layer]))
+    layer = {"class_name": "ConvLSTM2D", "config": {"name": "conv"}}
+    with pytest.raises(ModelLoadError, match=r"'conv' is a ConvLSTM2D"):
+        rnnlens.load_model(_small_file(tmp_path, layers=[layer]))
+
+
+def test_unknown_config_key_is_refused_not_dropped(tmp_path):
+    layer = dense_config("dense", 1)
+    layer["config"]["mystery"] = 3
+    with pytest.raises(ModelLoadError, match=r"'dense'.*'mystery'"):
+        rnnlens.load_model(_small_file(tmp_path, layers=[layer]))
+
+
+def test_missing_weights_are_refused_naming_the_layer(tmp_path):
+    with pytest.raises(
+        ModelLoadError, match=r"no weights for layer 'dense' \(Dense, saved by Keras 2\.2\.4\)"
+    ):
+        rnnlens.load_model(_small_file(tmp_path, weights={}))
+
+
+def test_training_config_loss_is_kept(tmp_path):
+    model = rnnlens.load_model(_small_file(tmp_path))
+    from rnnlens.loading import saved_loss
+
+    assert saved_loss(model) == "mse"
+
+
+def test_keras3_h5_files_still_load_through_keras(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.save(tmp_path / "k3.h5")
+    with h5py.File(tmp_path / "k3.h5", "r") as handle:
+        assert json.loads(handle.attrs["model_config"])["class_name"] == "Sequential"
+        assert str(handle.attrs["keras_version"]).startswith("3.")
+    assert legacy_provenance(rnnlens.load_model(tmp_path / "k3.h5")) is None
