@@ -240,3 +240,61 @@ def test_keras3_h5_files_still_load_through_keras(tmp_path):
         assert json.loads(handle.attrs["model_config"])["class_name"] == "Sequential"
         assert str(handle.attrs["keras_version"]).startswith("3.")
     assert legacy_provenance(rnnlens.load_model(tmp_path / "k3.h5")) is None
+
+
+def test_embedding_mask_simple_rnn_and_time_distributed_equal_keras2_numpy(tmp_path):
+    rng = np.random.default_rng(5)
+    table = rng.normal(size=(6, FEATURES)).astype("float32")
+    kernel = rng.normal(size=(FEATURES, UNITS)).astype("float32")
+    recurrent = rng.normal(scale=0.5, size=(UNITS, UNITS)).astype("float32")
+    bias = rng.normal(size=(UNITS,)).astype("float32")
+    w, b = rng.normal(size=(UNITS, 2)).astype("float32"), rng.normal(size=(2,)).astype("float32")
+    embedding = {
+        "class_name": "Embedding",
+        "config": {
+            "name": "embedding_1",
+            "trainable": True,
+            "batch_input_shape": [None, STEPS],
+            "dtype": "float32",
+            "input_dim": 6,
+            "output_dim": FEATURES,
+            "embeddings_initializer": {"class_name": "RandomUniform", "config": {}},
+            "embeddings_regularizer": None,
+            "activity_regularizer": None,
+            "embeddings_constraint": None,
+            "mask_zero": True,
+            "input_length": STEPS,
+        },
+    }
+    rnn = rnn_config("SimpleRNN", "simple_rnn_1", UNITS, return_sequences=True)
+    head = {
+        "class_name": "TimeDistributed",
+        "config": {"name": "td", "trainable": True, "layer": dense_config("dense_3", 2)},
+    }
+    weights = {
+        "embedding_1": [("embedding_1/embeddings:0", table)],
+        "simple_rnn_1": [
+            (f"simple_rnn_1/{n}", a)
+            for n, a in zip(
+                ("kernel:0", "recurrent_kernel:0", "bias:0"), (kernel, recurrent, bias), strict=True
+            )
+        ],
+        "td": [("td/kernel:0", w), ("td/bias:0", b)],
+    }
+    path = write_keras2_h5(
+        tmp_path / "tokens.h5",
+        "2.1.2",
+        {"class_name": "Sequential", "config": [embedding, rnn, head]},
+        weights,
+    )
+    tokens = np.array([[0, 0, 3, 1, 5], [2, 4, 1, 1, 3]])
+    h = np.zeros((2, UNITS))
+    outputs = []
+    for t in range(STEPS):
+        new = np.tanh(table[tokens[:, t]] @ kernel + h @ recurrent + bias)
+        h = np.where((tokens[:, t] != 0)[:, None], new, h)  # a masked step carries the state on
+        outputs.append(h)
+    expected = np.stack(outputs, axis=1) @ w + b
+    model = rnnlens.load_model(path)
+    np.testing.assert_allclose(model.predict(tokens, verbose=0), expected, atol=1e-5)
+    assert "embedding_1: input_length" in legacy_provenance(model).dropped
