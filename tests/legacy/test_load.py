@@ -298,3 +298,18 @@ def test_embedding_mask_simple_rnn_and_time_distributed_equal_keras2_numpy(tmp_p
     model = rnnlens.load_model(path)
     np.testing.assert_allclose(model.predict(tokens, verbose=0), expected, atol=1e-5)
     assert "embedding_1: input_length" in legacy_provenance(model).dropped
+
+
+def test_describe_says_which_keras_saved_the_file(lstm_file):
+    import json
+
+    from typer.testing import CliRunner
+
+    from rnnlens.cli.app import app
+
+    path, _ = lstm_file
+    text = CliRunner().invoke(app, ["describe", str(path)])
+    assert text.exit_code == 0, text.output
+    assert "saved by Keras 2.0.8" in text.output and "hard_sigmoid" in text.output
+    facts = json.loads(CliRunner().invoke(app, ["describe", str(path), "--json"]).output)
+    assert facts["saved_by"].startswith("saved by Keras 2.0.8")

@@ -21,20 +21,26 @@ def describe(
     """Describe every output of MODEL: named axes, what it is, what its values mean."""
     with user_errors():
         from rnnlens.inspection import inspect_model
+        from rnnlens.legacy.provenance import legacy_provenance
         from rnnlens.loading import load_model
 
         keras_model = load_model(model, safe_mode=not unsafe)
         spec = inspect_model(keras_model)
         roles = input_roles(keras_model)
+        legacy = legacy_provenance(keras_model)
         if as_json:
             facts = spec.to_dict()
             if roles:
                 facts["input_roles"] = roles
+            if legacy is not None:
+                facts["saved_by"] = legacy.summary()
             typer.echo(json.dumps(facts, indent=2))
         else:
             typer.echo(spec.explain())
             if roles:
                 typer.echo(roles_text(roles))
+            if legacy is not None:
+                typer.echo(f"File: {legacy.summary()}.")
 
 
 def input_roles(model: Any) -> dict[str, str]:
