@@ -86,12 +86,9 @@ def test_one_integrated_gradients_default_everywhere():
 
     library = inspect.signature(IntegratedGradients.attribute).parameters["n_steps"].default
     assert library == "auto"
-    for command in ("attribute", "explain"):
+    for command in ("attribute", "explain", "demo"):
         steps = next(p for p in _click_command(command).params if "--steps" in p.opts)
         assert steps.default == library, command
-    # The demo trains and explains a fixed number of points, the registry's one fixed default.
-    demo = next(p for p in _click_command("demo").params if "--steps" in p.opts)
-    assert demo.default == registry.DEFAULT_N_STEPS
 
 
 def test_option_choices_match_the_methods():
