@@ -39,32 +39,12 @@ def stages(total: int, show: bool | None = None) -> Iterator[Callable[[str], Non
         ...     stage("Loading the model")
         ...     stage("Tracing 4 samples")
     """
-    if not (show_progress() if show is None else show):
-        yield lambda description: None
-        return
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from rnnlens.cli._common import error_console
+    from rnnlens.report.progress import stage_progress
 
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=error_console, transient=True) as bar:
-        task = bar.add_task("Starting", total=total)
-        started = [False]
-
-        def stage(description: str) -> None:
-            if started[0]:
-                bar.advance(task)
-            started[0] = True
-            bar.update(task, description=description)
-
+    visible = show_progress() if show is None else show
+    with stage_progress(total, visible, console=error_console, counts=True) as stage:
         yield stage
-        bar.update(task, completed=total)
 
 
 def human_size(n_bytes: int) -> str:

@@ -472,26 +472,11 @@ def parts_for(result: Any) -> list[Any] | None:
 
 @contextmanager
 def _stages(show: bool) -> Iterator[Callable[[str], None]]:
-    """A rich progress display with one step per stage (or a no-op when ``show`` is False)."""
-    if not show:
-        yield lambda description: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    """The collector's five stages as a progress bar (or a no-op when ``show`` is False)."""
+    from rnnlens.report.progress import stage_progress
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Starting", total=5)
-        started = [False]
-
-        def stage(description: str) -> None:
-            if started[0]:
-                bar.advance(task)
-            started[0] = True
-            bar.update(task, description=description)
-
+    with stage_progress(5, show) as stage:
         yield stage
-        bar.update(task, completed=5)
 
 
 def _dataset_and_arrays(data: Any, model: Any) -> tuple[Any, PreparedInputs]:
