@@ -313,3 +313,35 @@ def test_describe_says_which_keras_saved_the_file(lstm_file):
     assert "saved by Keras 2.0.8" in text.output and "hard_sigmoid" in text.output
     facts = json.loads(CliRunner().invoke(app, ["describe", str(path), "--json"]).output)
     assert facts["saved_by"].startswith("saved by Keras 2.0.8")
+
+
+def test_convert_writes_a_keras3_file_that_predicts_the_same(lstm_file, tmp_path):
+    import keras
+    from typer.testing import CliRunner
+
+    import rnnlens
+    from rnnlens.cli.app import app
+
+    path, _ = lstm_file
+    target = tmp_path / "converted.keras"
+    result = CliRunner().invoke(app, ["convert", str(path), str(target)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "saved by Keras 2.0.8" in result.output and "max |prediction difference|" in result.output
+    )
+    x = np.random.default_rng(5).normal(size=(3, STEPS, FEATURES)).astype("float32")
+    legacy = rnnlens.load_model(path).predict(x, verbose=0)
+    plain = keras.saving.load_model(target, safe_mode=True).predict(x, verbose=0)
+    np.testing.assert_allclose(plain, legacy, atol=1e-6)
+    np.testing.assert_allclose(rnnlens.load_model(target).predict(x, verbose=0), legacy, atol=1e-6)
+
+
+def test_convert_refuses_a_target_that_is_not_keras(lstm_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from rnnlens.cli.app import app
+
+    path, _ = lstm_file
+    result = CliRunner().invoke(app, ["convert", str(path), str(tmp_path / "out.h5")])
+    assert result.exit_code == 1 and result.output.count("Error:") == 1
+    assert not (tmp_path / "out.h5").exists()
