@@ -25,6 +25,8 @@ from rnnlens.loading import ensure_model
 if TYPE_CHECKING:
     import pandas as pd
 
+    from rnnlens.attribution.adaptive import Integral
+
 __all__ = ["Attribution", "Problem", "Results", "attach_labels"]
 
 # One result per model input: a single result for single-input models, a tuple otherwise (as in Captum).
@@ -163,6 +165,24 @@ class Attribution:
             )
         results = attach_labels(results, problem.labels)
         return results[0] if len(results) == 1 else tuple(results)
+
+    def _integral_results(
+        self,
+        problem: Problem,
+        integral: Integral,
+        options: Mapping[str, Any],
+        baseline_outputs: np.ndarray,
+    ) -> Results:
+        """Results of a path method (integrated / expected gradients): the points each row used, its
+        completeness gap, and the integration's warning when rows stayed over the tolerance."""
+        return self._results(
+            problem,
+            integral.values,
+            {**options, "n_steps_used": integral.steps.tolist()},
+            baseline_outputs=baseline_outputs,
+            completeness=True,
+            warnings=(integral.warning,) if integral.warning else (),
+        )
 
     def _row_inputs(
         self, problem: Problem, rows: np.ndarray

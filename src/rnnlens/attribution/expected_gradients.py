@@ -122,16 +122,8 @@ class ExpectedGradients(Attribution):
             "n_steps": n_steps,
             "method": method,
             "seed": seed,
-            "n_steps_used": integral.steps.tolist(),
         }
-        return self._results(
-            problem,
-            integral.values,
-            options,
-            baseline_outputs=baseline_outputs,
-            completeness=True,
-            warnings=(integral.warning,) if integral.warning else (),
-        )
+        return self._integral_results(problem, integral, options, baseline_outputs)
 
     @staticmethod
     def _draws(problem: Problem, n_samples: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:

@@ -152,16 +152,8 @@ class IntegratedGradients(Attribution):
         options = {
             "n_steps": n_steps,
             "method": method,
-            "n_steps_used": integral.steps.tolist(),
         }
-        return self._results(
-            problem,
-            integral.values,
-            options,
-            baseline_outputs=baseline_outputs,
-            completeness=True,
-            warnings=(integral.warning,) if integral.warning else (),
-        )
+        return self._integral_results(problem, integral, options, baseline_outputs)
 
 
 # Gauss-Legendre doubles up to this many points; rows still over the tolerance have a jump on their path.
