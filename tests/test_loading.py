@@ -118,7 +118,12 @@ def test_unknown_custom_layer(tmp_path):
     path = tmp_path / "custom.keras"
     model.save(path)
     keras.saving.get_custom_objects().pop("rnnlens_test_only>Doubler")
-    with pytest.raises(ModelLoadError, match="custom layer or object that is not registered"):
+    with pytest.raises(
+        ModelLoadError,
+        match=r"custom layer 'rnnlens_test_only>Doubler' \(the name "
+        r"@keras.saving.register_keras_serializable\(package='rnnlens_test_only'\) gave it\) that is "
+        r"not registered\..*--custom-objects MODULE.py",
+    ):
         load_model(path)
 
 

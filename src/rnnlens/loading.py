@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import warnings
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ from rnnlens.errors import ModelLoadError
 
 if TYPE_CHECKING:
     import keras
+
+    from rnnlens.custom_objects import CustomObjects
 
 __all__ = ["ModelSource", "ensure_model", "load_model", "saved_loss"]
 
@@ -27,13 +30,21 @@ class ModelSource(str):
     """A model path; kept as a distinct type so signatures read well."""
 
 
-def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras.Model:
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    safe_mode: bool = True,
+    custom_objects: CustomObjects | None = None,
+) -> keras.Model:
     """Load a ``.keras`` or ``.h5`` model file without compiling it.
 
     Args:
         path: the model file.
         safe_mode: keep Keras safe mode on (the default). Turning it off lets a file run arbitrary code
             (``Lambda`` layers): only do so for files you trust.
+        custom_objects: the custom layers and functions the file names: a mapping ``{name: class or
+            function}``, or the path of a Python file defining them (``MODULE.py``; its code runs, so pass
+            trusted files only). See :mod:`rnnlens.custom_objects`. Safe mode stays as ``safe_mode`` says.
 
     Returns:
         The ``keras.Model``. The loss the file was compiled with, if any, is available from
@@ -42,7 +53,9 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
 
     Raises:
         ModelLoadError: the file is missing, not a Keras model, corrupt, holds a ``Lambda`` layer under safe
-            mode, or names a custom layer that is not registered.
+            mode, or names a custom layer or function that is neither registered nor in ``custom_objects``
+            (the message names it); a ``custom_objects`` file is missing or fails to run.
+        OptionError: ``custom_objects`` is neither a mapping nor a ``.py`` path.
 
     Example:
         >>> model.save(folder / "tiny.keras")
@@ -60,18 +73,21 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
         )
     import keras
 
+    from rnnlens.custom_objects import resolve_custom_objects
+
+    objects = resolve_custom_objects(custom_objects)
     try:
         if suffix != ".keras" and _saved_by_keras_1_or_2(file):
-            from rnnlens.legacy import load_legacy_model
-
-            model = load_legacy_model(file)
+            model = _load_legacy(file, objects)
         else:
             with _safe_mode_scope(safe_mode):
-                model = keras.models.load_model(file, compile=False, safe_mode=safe_mode)
+                model = keras.models.load_model(
+                    file, compile=False, safe_mode=safe_mode, custom_objects=objects or None
+                )
     except ModelLoadError:
         raise
     except Exception as exc:  # Keras raises many types here; each becomes one clear message.
-        raise ModelLoadError(_explain_load_failure(file, exc)) from exc
+        raise ModelLoadError(_explain_load_failure(file, exc, objects)) from exc
     if not isinstance(model, keras.Model):
         raise ModelLoadError(f"{str(file)!r} holds a {type(model).__name__}, not a Keras model.")
     loss = _read_saved_loss(file, suffix)
@@ -80,10 +96,12 @@ def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> keras
     return model
 
 
-def ensure_model(model_or_path: Any, *, safe_mode: bool = True) -> keras.Model:
-    """Return ``model_or_path`` if it is a Keras model, else load it from the path."""
+def ensure_model(
+    model_or_path: Any, *, safe_mode: bool = True, custom_objects: CustomObjects | None = None
+) -> keras.Model:
+    """Return ``model_or_path`` if it is a Keras model, else load it from the path (see :func:`load_model`)."""
     if isinstance(model_or_path, str | os.PathLike):
-        return load_model(model_or_path, safe_mode=safe_mode)
+        return load_model(model_or_path, safe_mode=safe_mode, custom_objects=custom_objects)
     import keras
 
     if isinstance(model_or_path, keras.Model):
@@ -247,19 +265,84 @@ def _saved_by_keras_1_or_2(file: Path) -> bool:
     return is_legacy_version(saved_keras_version(file))
 
 
-def _explain_load_failure(file: Path, exc: Exception) -> str:
+def _load_legacy(file: Path, objects: dict[str, Any]) -> keras.Model:
+    """A Keras 1/2 ``.h5`` file, through :mod:`rnnlens.legacy` (custom objects passed on when given)."""
+    import inspect
+
+    from rnnlens.legacy import load_legacy_model
+
+    if not objects:
+        return load_legacy_model(file)
+    if "custom_objects" not in inspect.signature(load_legacy_model).parameters:
+        raise ModelLoadError(
+            f"{file.name} was saved by Keras 2; custom objects are not supported for Keras 2 files yet. "
+            "Re-save the model with Keras 3 (`model.save('model.keras')`) to use them."
+        )
+    return load_legacy_model(file, custom_objects=objects)
+
+
+# What Keras says when a config names a class or function it cannot find: "Could not locate class 'X'"
+# (.keras files and h5 functions, also for registered names "package>X") and "Unknown layer: 'X'" (h5 layers).
+_MISSING_OBJECT = re.compile(
+    r"Could not locate (?P<kind>class|function) '(?P<name>[^']+)'"
+    r"|Unknown (?P<kind2>[\w ]+?): '?(?P<name2>[\w>.]+)'?"
+)
+
+_REGISTERED_NAME = re.compile(r"'registered_name': '([^']+)'")
+
+
+def _missing_object(exc: BaseException) -> tuple[str, str] | None:
+    """``(kind, name)`` of the custom object Keras could not find, from the error or the errors it wraps."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        # The innermost mention is the object itself; outer ones name the layers that contain it.
+        matches = list(_MISSING_OBJECT.finditer(str(current)))
+        if matches:
+            last = matches[-1]
+            kind = last.group("kind") or last.group("kind2")
+            name = last.group("name") or last.group("name2")
+            # Keras names the class; its config says under which package it was registered, if any.
+            registered = _REGISTERED_NAME.search(str(current), last.end())
+            if registered and registered.group(1).endswith(">" + name):
+                name = registered.group(1)
+            return ("layer" if kind in ("class", "layer") else kind), name
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _explain_load_failure(
+    file: Path, exc: Exception, objects: Mapping[str, Any] | None = None
+) -> str:
     text = str(exc)
     if "Lambda" in text and ("safe_mode" in text or "unsafe" in text.lower()):
         return (
             f"{file.name} contains a Lambda layer, whose Python code Keras will not run in safe mode. "
             "If you trust this file, pass --unsafe (CLI) or safe_mode=False (Python)."
         )
-    if "Unknown layer" in text or "Could not locate class" in text or "not a KerasSaveable" in text:
+    missing = _missing_object(exc)
+    if missing is not None or "not a KerasSaveable" in text:
+        if missing is None:
+            what = f"a custom layer or object ({_first_line(text)})"
+        else:
+            kind, name = missing
+            what = f"a custom {kind} {name!r}"
+            if ">" in name:
+                what += (
+                    " (the name @keras.saving.register_keras_serializable("
+                    f"package={name.split('>')[0]!r}) gave it)"
+                )
+        given = (
+            f" The custom objects given ({', '.join(sorted(objects))}) do not include it."
+            if objects
+            else ""
+        )
         return (
-            f"{file.name} uses a custom layer or object that is not registered: {_first_line(text)} "
-            "Import the module that defines it (decorated with "
-            "@keras.saving.register_keras_serializable()) before loading, or load the model yourself "
-            "and pass the keras.Model object."
+            f"{file.name} uses {what} that is not registered.{given} "
+            "Give the Python file that defines it with --custom-objects MODULE.py (CLI) or "
+            "custom_objects= (Python: a dict {name: object} or the file's path); the file's code runs, "
+            "so only for code you trust."
         )
     return f"Could not load {file.name} as a Keras model: {_first_line(text)}"
 

@@ -83,6 +83,17 @@ def check_out(path: Path | None, suffixes: Iterable[str], option: str = "--out")
         check_output_path(path, suffixes, option=option)
 
 
+def custom_objects_option() -> Any:
+    """``--custom-objects MODULE.py``, the same in every command that loads a model."""
+    return typer.Option(
+        None,
+        "--custom-objects",
+        metavar="MODULE.py",
+        help="Python file defining the model's custom layers and functions (a CUSTOM_OBJECTS dict, else "
+        "its public classes and functions). Its code RUNS: trusted files only. Safe mode stays on.",
+    )
+
+
 def set_debug(on: bool) -> None:
     """Show full tracebacks instead of one-line errors (``rnnlens --debug ...``)."""
     _debug["on"] = on

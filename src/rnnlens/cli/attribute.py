@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import check_out, console, user_errors
+from rnnlens.cli._common import check_out, console, custom_objects_option, user_errors
 from rnnlens.cli._data import (
     DATA_HELP,
     DataOptions,
@@ -83,6 +83,7 @@ def attribute(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    custom_objects: Path | None = custom_objects_option(),
     data_options: DataOptions = DataOptions(),
     method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
@@ -106,7 +107,7 @@ def attribute(
         check_out(out, SAVE_SUFFIXES)
         with stages(4) as stage:
             stage("Loading the model and data")
-            keras_model = load_model(model, safe_mode=not unsafe)
+            keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
             dataset = (
                 read_encoder_decoder(data, decoder_data, keras_model, data_options)
                 if decoder_data is not None

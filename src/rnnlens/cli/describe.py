@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import user_errors
+from rnnlens.cli._common import custom_objects_option, user_errors
 
 
 def describe(
@@ -17,6 +17,7 @@ def describe(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    custom_objects: Path | None = custom_objects_option(),
 ) -> None:
     """Describe every output of MODEL: named axes, what it is, what its values mean."""
     with user_errors():
@@ -24,7 +25,7 @@ def describe(
         from rnnlens.legacy.provenance import legacy_provenance
         from rnnlens.loading import load_model
 
-        keras_model = load_model(model, safe_mode=not unsafe)
+        keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
         spec = inspect_model(keras_model)
         roles = input_roles(keras_model)
         legacy = legacy_provenance(keras_model)

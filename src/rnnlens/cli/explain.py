@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import check_out, console, user_errors
+from rnnlens.cli._common import check_out, console, custom_objects_option, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
 from rnnlens.cli._decode_flags import (
     SCALER_HELP,
@@ -114,6 +114,7 @@ def explain(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    custom_objects: Path | None = custom_objects_option(),
     data_options: DataOptions = DataOptions(),
     method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
@@ -143,7 +144,7 @@ def explain(
         else:
             _refuse_without_attributions(target, baseline, reference, background)
         decode_options = _decode_options(threshold, scaler, target_offset)
-        keras_model = load_model(model, safe_mode=not unsafe)
+        keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
         dataset = (
             read_encoder_decoder(data, decoder_data, keras_model, data_options, labels)
             if decoder_data is not None

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import check_out, console, user_errors
+from rnnlens.cli._common import check_out, console, custom_objects_option, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, with_data_options
 from rnnlens.cli._decode_flags import (
     SCALER_HELP,
@@ -81,6 +81,7 @@ def predict(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    custom_objects: Path | None = custom_objects_option(),
     data_options: DataOptions = DataOptions(),
 ) -> None:
     """Decode MODEL's predictions on DATA: labels and probabilities, top-k classes, values in target
@@ -102,7 +103,7 @@ def predict(
         )
         with stages(3) as stage:
             stage("Loading the model and data")
-            keras_model = load_model(model, safe_mode=not unsafe)
+            keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
             if decoder_data is not None:
                 dataset = read_encoder_decoder(
                     data, decoder_data, keras_model, data_options, labels

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from rnnlens.cli._common import check_out, console, user_errors
+from rnnlens.cli._common import check_out, console, custom_objects_option, user_errors
 from rnnlens.cli._data import DATA_HELP, DataOptions, read_model_inputs, with_data_options
 from rnnlens.cli._progress import stages, wrote
 from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
@@ -47,6 +47,7 @@ def trace(
     unsafe: bool = typer.Option(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
+    custom_objects: Path | None = custom_objects_option(),
     data_options: DataOptions = DataOptions(),
 ) -> None:
     """Trace every recurrent layer of MODEL on DATA and write the result to OUT."""
@@ -59,7 +60,7 @@ def trace(
         suffix = out.suffix.lower()
         with stages(3) as stage:
             stage("Loading the model and data")
-            keras_model = load_model(model, safe_mode=not unsafe)
+            keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
             inputs = (
                 read_encoder_decoder(data, decoder_data, keras_model, data_options).model_inputs(
                     keras_model
