@@ -1,0 +1,183 @@
+"""The OUT folder of a fleet run: Parquet parts, a manifest of finished chunks, the summary.
+
+Layout::
+
+    OUT/part-000000.parquet ...   one per finished chunk (rows of chunk i), written atomically
+    OUT/_manifest.json            the run's fingerprint and description, and the finished chunk indices
+    OUT/_summary.json             the fleet summary (rnnlens.fleet.summary)
+
+Names starting with ``_`` or ``.`` (the manifest, the summary, temporary files of writes in progress) are
+skipped by ``pyarrow.dataset.dataset(OUT)``, so the folder always reads as a clean dataset holding only
+finished parts. A chunk counts as finished when its index is in the manifest and its part exists; the part
+is renamed into place before the manifest names it, so a crash between the two only repeats that chunk,
+which gives the same rows again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rnnlens._atomic import atomic_path, remove_stale_temporaries, write_text_atomic
+from rnnlens.errors import DataError, OutputError
+from rnnlens.fleet.chunks import ChunkSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["MANIFEST_NAME", "SUMMARY_NAME", "FleetStore", "part_name", "read_manifest"]
+
+MANIFEST_NAME = "_manifest.json"
+SUMMARY_NAME = "_summary.json"
+_PART = re.compile(r"part-\d{6,}\.parquet")
+
+
+def part_name(index: int) -> str:
+    """The file name of chunk ``index``'s rows.
+
+    Example:
+        >>> part_name(7)
+        'part-000007.parquet'
+    """
+    return f"part-{index:06d}.parquet"
+
+
+def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of the fleet run in ``out``.
+
+    Raises:
+        DataError: ``out`` holds no fleet run, or its manifest is damaged.
+    """
+    path = Path(out) / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(
+            f"{str(out)!r} holds no fleet run (no {MANIFEST_NAME}); write one with `rnnlens batch`."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path} is damaged and cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or "fingerprint" not in data:
+        raise DataError(f"{path} is not an rnnlens fleet manifest.")
+    return data
+
+
+class FleetStore:
+    """The OUT folder of one run: refuses another run's folder, records finished chunks, writes parts.
+
+    Args:
+        out: the folder; created if missing (its parent must exist).
+        fingerprint: identifies the run (model, data, options, chunking).
+        run: a JSON-able description of the run kept in the manifest (feature names, tasks, ...).
+        overwrite: replace a different run's results in ``out``.
+
+    Raises:
+        OutputError: ``out`` holds a different run (and ``overwrite`` is False), files rnnlens did not
+            write, or cannot be created.
+    """
+
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        fingerprint: str,
+        *,
+        run: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        self.out = Path(out)
+        self.fingerprint = fingerprint
+        self.run = dict(run or {})
+        self._finished: set[int] = set()
+        self._prepare(overwrite)
+
+    @property
+    def manifest_path(self) -> Path:
+        """``OUT/_manifest.json``."""
+        return self.out / MANIFEST_NAME
+
+    @property
+    def finished(self) -> frozenset[int]:
+        """The indices of finished chunks."""
+        return frozenset(self._finished)
+
+    def pending(self, chunks: Sequence[ChunkSpec]) -> list[ChunkSpec]:
+        """The chunks still to compute, in order."""
+        return [chunk for chunk in chunks if chunk.index not in self._finished]
+
+    def write(self, spec: ChunkSpec, rows: pa.Table) -> None:
+        """Write chunk ``spec``'s rows as its part (atomically), then record it in the manifest."""
+        import pyarrow.parquet as pq
+
+        with atomic_path(self.out / part_name(spec.index)) as tmp:
+            pq.write_table(rows, tmp, compression="zstd")
+        self._finished.add(spec.index)
+        self._write_manifest()
+
+    def _prepare(self, overwrite: bool) -> None:
+        if self.out.exists() and not self.out.is_dir():
+            raise OutputError(
+                f"OUT {str(self.out)!r} exists and is not a folder; choose another path."
+            )
+        if not self.out.exists():
+            if not self.out.parent.is_dir():
+                raise OutputError(
+                    f"Cannot create OUT {str(self.out)!r}: the folder {str(self.out.parent)!r} does not "
+                    "exist. Create it first."
+                )
+            try:
+                self.out.mkdir()
+            except OSError as exc:
+                raise OutputError(f"Cannot create OUT {str(self.out)!r}: {exc.strerror}.") from exc
+        entries = [name for name in os.listdir(self.out) if not name.startswith(".")]
+        foreign = [name for name in entries if not _ours(name)]
+        if foreign:
+            raise OutputError(
+                f"OUT {str(self.out)!r} holds files rnnlens did not write ({sorted(foreign)[:3]}); a "
+                "fleet dataset must hold only its own parts. Choose an empty or new folder."
+            )
+        if not entries:
+            self._write_manifest()
+            return
+        try:
+            manifest = read_manifest(self.out)
+        except DataError:
+            manifest = None
+        if manifest is not None and manifest["fingerprint"] == self.fingerprint:
+            present = {name for name in entries if _PART.fullmatch(name)}
+            self._finished = {
+                int(index)
+                for index in manifest.get("finished", [])
+                if part_name(int(index)) in present
+            }
+            return
+        if not overwrite:
+            raise OutputError(
+                f"OUT {str(self.out)!r} holds the results of a different run (other model, data, "
+                "options or chunk size). Pass overwrite=True (CLI --overwrite) to replace them, or "
+                "choose another folder."
+            )
+        for name in entries:  # only our own files (checked above)
+            (self.out / name).unlink()
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        remove_stale_temporaries(self.manifest_path)
+        write_text_atomic(
+            self.manifest_path,
+            json.dumps(
+                {
+                    "fingerprint": self.fingerprint,
+                    "run": self.run,
+                    "finished": sorted(self._finished),
+                },
+                indent=1,
+            ),
+        )
+
+
+def _ours(name: str) -> bool:
+    return name in (MANIFEST_NAME, SUMMARY_NAME) or _PART.fullmatch(name) is not None
