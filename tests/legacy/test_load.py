@@ -202,13 +202,10 @@ def test_keras1_file_is_refused_naming_keras_1(tmp_path):
 
 
 def test_layer_without_keras3_counterpart_is_refused_naming_it(tmp_path):
-    layer = {"class_name": "CuDNNLSTM", "config": {"name": "cu_dnnlstm_1", "units": 2}}
-    with pytest.raises(
-        ModelLoadError, match=r"'cu_dnnlstm_1' is a CuDNNLSTM \(saved by Keras 2\.2\.4\)"
-    ):
-        rnnlens.load_model(_small_file(tmp_path, layers=[layer]))
     layer = {"class_name": "ConvLSTM2D", "config": {"name": "conv"}}
-    with pytest.raises(ModelLoadError, match=r"'conv' is a ConvLSTM2D"):
+    with pytest.raises(
+        ModelLoadError, match=r"'conv' is a ConvLSTM2D \(saved by Keras 2\.2\.4\).*--custom-objects"
+    ):
         rnnlens.load_model(_small_file(tmp_path, layers=[layer]))
 
 

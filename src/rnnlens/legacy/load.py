@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnnlens.errors import ModelLoadError
-from rnnlens.legacy.configs import TranslatedLayer, Translation, translate_layer
+from rnnlens.legacy.configs import Translation
 from rnnlens.legacy.files import read_legacy_file, version_tuple
+from rnnlens.legacy.graphs import FUNCTIONAL_CLASSES, build_functional, build_sequential
 from rnnlens.legacy.provenance import LegacyProvenance, record_provenance
-from rnnlens.legacy.weights import set_file_weights
+from rnnlens.legacy.weights import saved_weight_shapes, set_file_weights
 
 if TYPE_CHECKING:
     import keras
@@ -18,35 +20,52 @@ if TYPE_CHECKING:
 __all__ = ["load_legacy_model"]
 
 
-def load_legacy_model(path: str | os.PathLike[str]) -> keras.Model:
+def load_legacy_model(
+    path: str | os.PathLike[str], *, custom_objects: Mapping[str, Any] | None = None
+) -> keras.Model:
     """Load a model saved by Keras 2 (``.h5``), exactly: Keras 2 activations and defaults are kept.
 
     Args:
-        path: a ``.h5`` file whose ``keras_version`` attribute is 2.x.
+        path: a ``.h5`` file whose ``keras_version`` attribute is 2.x (Sequential or functional model).
+        custom_objects: classes and functions the file names that Keras does not define (custom layers,
+            activations), by the name the file uses. A custom layer is built with ``cls.from_config`` from
+            its saved config.
 
     Returns:
         The rebuilt ``keras.Model``; :func:`rnnlens.legacy.legacy_provenance` says which Keras version saved
         it and which Keras 2 semantics were kept.
 
     Raises:
-        ModelLoadError: a Keras 1 file, a functional (non-Sequential) model, a layer with no Keras 3
-            counterpart, or missing / misshapen weights; the message names the version and the layer.
+        ModelLoadError: a Keras 1 or weights-only file, a layer with no Keras 3 counterpart (or a custom one
+            missing from ``custom_objects``), or missing / misshapen weights; the message names the
+            version and the layer.
     """
     import h5py
 
     file = Path(path)
     legacy = read_legacy_file(file)
-    translation = Translation(legacy.keras_version, version_tuple(legacy.keras_version))
+    with h5py.File(file, "r") as handle:
+        shapes = saved_weight_shapes(handle)
+    translation = Translation(
+        legacy.keras_version,
+        version_tuple(legacy.keras_version),
+        custom_objects=dict(custom_objects or {}),
+        weight_shapes=shapes,
+    )
     model_class = legacy.model_config.get("class_name")
-    if model_class != "Sequential":
+    config = legacy.model_config.get("config")
+    if model_class == "Sequential":
+        model = build_sequential(config, translation)
+    elif model_class in FUNCTIONAL_CLASSES and isinstance(config, dict):
+        model = build_functional(config, translation)
+    else:
         raise ModelLoadError(
             f"{file.name} holds a Keras {legacy.keras_version} {model_class} model; rnnlens rebuilds "
-            "Keras 2 Sequential models only so far. Rebuild the model in Keras 3 code and load its weights "
-            "with `model.load_weights(...)`, then pass the keras.Model object."
+            "Keras 2 Sequential and functional (Model) models. Rebuild the model in Keras 3 code and "
+            "load its weights with `model.load_weights(...)`, then pass the keras.Model object."
         )
-    model = _build_sequential(legacy.model_config["config"], translation)
     with h5py.File(file, "r") as handle:
-        set_file_weights(model, handle, legacy.keras_version)
+        set_file_weights(model, handle, legacy.keras_version, translation.cudnn_layers)
     record_provenance(
         model,
         LegacyProvenance(
@@ -57,45 +76,3 @@ def load_legacy_model(path: str | os.PathLike[str]) -> keras.Model:
         ),
     )
     return model
-
-
-def _build_sequential(config: Any, translation: Translation) -> keras.Model:
-    import keras
-
-    # Keras 2.0-2.1 saved a Sequential's config as the bare list of its layers; 2.2 and later as a dict.
-    layers = config if isinstance(config, list) else list(config.get("layers", []))
-    name = None if isinstance(config, list) else config.get("name")
-    if not layers:
-        raise ModelLoadError(
-            f"The Sequential model (saved by Keras {translation.keras_version}) has no layers."
-        )
-    first = dict(layers[0].get("config") or {})
-    if layers[0].get("class_name") == "InputLayer":
-        layers = layers[1:]
-    shape = first.get("batch_input_shape") or first.get("batch_shape")
-    if shape is None:
-        raise ModelLoadError(
-            f"The first layer of the Sequential model (saved by Keras {translation.keras_version}) declares "
-            "no batch_input_shape, so its input shape is unknown. Build the model in Keras 3 code and "
-            "load its weights instead."
-        )
-    dtype = first.get("dtype") if isinstance(first.get("dtype"), str) else None
-    inputs = keras.Input(batch_shape=tuple(shape), dtype=dtype)
-    built = [_build_layer(translate_layer(layer, translation), translation) for layer in layers]
-    return keras.Sequential([inputs, *built], name=name)
-
-
-def _build_layer(layer: TranslatedLayer, translation: Translation) -> keras.layers.Layer:
-    import keras
-
-    config = {
-        key: _build_layer(value, translation) if isinstance(value, TranslatedLayer) else value
-        for key, value in layer.config.items()
-    }
-    try:
-        return getattr(keras.layers, layer.class_name)(**config)
-    except Exception as exc:  # Keras raises TypeError / ValueError on configs it refuses
-        raise ModelLoadError(
-            f"Keras 3 refused layer {config.get('name', layer.class_name)!r} ({layer.class_name}, saved by "
-            f"Keras {translation.keras_version}): {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
-        ) from exc

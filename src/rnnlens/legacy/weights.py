@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens.errors import ModelLoadError
+from rnnlens.legacy.cudnn import standard_rnn_weights
 
 if TYPE_CHECKING:
     import h5py
     import keras
 
-__all__ = ["read_layer_weights", "set_file_weights"]
+__all__ = ["read_layer_weights", "saved_weight_shapes", "set_file_weights"]
 
 
 def read_layer_weights(weights_group: h5py.Group, layer_name: str) -> list[np.ndarray]:
@@ -22,8 +24,29 @@ def read_layer_weights(weights_group: h5py.Group, layer_name: str) -> list[np.nd
     return [np.asarray(group[name]) for name in names]
 
 
-def set_file_weights(model: keras.Model, handle: h5py.File, keras_version: str) -> None:
+def saved_weight_shapes(handle: h5py.File) -> dict[str, list[tuple[int, ...]]]:
+    """The shapes of each layer's saved arrays, by layer name (read before the layers are rebuilt)."""
+    weights_group = handle.get("model_weights", handle)
+    shapes = {}
+    for layer_name in weights_group:
+        group = weights_group[layer_name]
+        if not hasattr(group, "keys"):  # a dataset, not a layer's group
+            continue
+        names = [_text(name) for name in group.attrs.get("weight_names", [])]
+        shapes[layer_name] = [tuple(group[name].shape) for name in names if name in group]
+    return shapes
+
+
+def set_file_weights(
+    model: keras.Model,
+    handle: h5py.File,
+    keras_version: str,
+    cudnn_layers: Mapping[str, str] | None = None,
+) -> None:
     """Set every weighted layer of ``model`` from the file's group of the same name.
+
+    Layers named in ``cudnn_layers`` (layer name -> ``"CuDNNLSTM"`` / ``"CuDNNGRU"``) hold arrays in the
+    cuDNN layout, converted to the standard layer's first.
 
     Raises:
         ModelLoadError: a layer's weights are missing from the file, or their number or shapes differ.
@@ -38,6 +61,8 @@ def set_file_weights(model: keras.Model, handle: h5py.File, keras_version: str) 
                 f"The file has no weights for {where}: it is truncated or was edited."
             )
         arrays = read_layer_weights(weights_group, layer.name)
+        if cudnn_layers and layer.name in cudnn_layers:
+            arrays = standard_rnn_weights(cudnn_layers[layer.name], arrays)
         expected = [tuple(weight.shape) for weight in layer.weights]
         received = [array.shape for array in arrays]
         if expected != received:
