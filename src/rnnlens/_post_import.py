@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import importlib.machinery
@@ -71,7 +71,8 @@ class _PostImportFinder:
             self._finding.discard(fullname)
         if spec is None or spec.loader is None:
             return None
-        spec.loader = _RegisteringLoader(spec.loader, fullname)
+        # A Loader by protocol (create_module / exec_module), not by subclassing importlib.abc.Loader.
+        spec.loader = cast("Any", _RegisteringLoader(spec.loader, fullname))
         return spec
 
 
