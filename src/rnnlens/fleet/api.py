@@ -44,6 +44,7 @@ def batch(
     feature_columns: Sequence[str] | None = None,
     window: int | None = None,
     padding: str | None = None,
+    on_start: Callable[[int, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> FleetSummary:
     """Predict, attribute and trace-summarize every sequence of ``data``; one Parquet row per sequence.
@@ -78,10 +79,15 @@ def batch(
         overwrite: replace the results of a different run in ``out``.
         id_column, time_column, feature_columns, window, padding: long tables (see
             :func:`rnnlens.fleet.sources.open_source`).
+        on_start: called once before the engine starts, with the number of sequences and how many
+            of them earlier runs already finished (a resumed run).
         on_progress: called with the number of sequences of each chunk written.
 
     Returns:
         The :class:`~rnnlens.fleet.summary.FleetSummary` (also written to ``OUT/_summary.json``).
+
+    With ``workers > 1`` the local engine starts processes with the ``spawn`` method, which imports the
+    calling script again: call ``batch`` under ``if __name__ == "__main__":`` in scripts.
 
     Raises:
         OptionError: an unknown engine, task or method, bad counts, or a Keras model object instead of
@@ -124,6 +130,8 @@ def batch(
         },
     )
     source, pending, spec, store = run
+    if on_start is not None:
+        on_start(source.n_sequences, source.n_sequences - sum(chunk.size for chunk in pending))
     if engine == "local":
         from rnnlens.fleet.local import check_workers, run_local
 

@@ -130,7 +130,7 @@ def target_to_dict(target: Any) -> dict[str, Any] | None:
             "int, (t, k), 'predicted' or a Target."
         )
     full = _as_target(target)
-    time = full.time
+    time: Any = full.time
     if isinstance(time, slice):
         if time.step not in (None, 1):
             raise TargetError(f"A target window must have step 1, received {time!r}.")

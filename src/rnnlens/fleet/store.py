@@ -8,9 +8,10 @@ Layout::
 
 Names starting with ``_`` or ``.`` (the manifest, the summary, temporary files of writes in progress) are
 skipped by ``pyarrow.dataset.dataset(OUT)``, so the folder always reads as a clean dataset holding only
-finished parts. A chunk counts as finished when its index is in the manifest and its part exists; the part
-is renamed into place before the manifest names it, so a crash between the two only repeats that chunk,
-which gives the same rows again.
+finished parts. A part is renamed into place only when complete, and only the run named by the manifest
+writes parts beside it, so a rerun of the same run counts every part present as finished (also one a crash
+kept out of the manifest's list); a different run is refused, or with ``overwrite`` clears the parts
+before it replaces the manifest.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from rnnlens.fleet.chunks import ChunkSpec
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["MANIFEST_NAME", "SUMMARY_NAME", "FleetStore", "part_name", "read_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "SUMMARY_NAME",
+    "FleetStore",
+    "is_part_name",
+    "part_name",
+    "read_manifest",
+]
 
 MANIFEST_NAME = "_manifest.json"
 SUMMARY_NAME = "_summary.json"
@@ -44,6 +52,11 @@ def part_name(index: int) -> str:
         'part-000007.parquet'
     """
     return f"part-{index:06d}.parquet"
+
+
+def is_part_name(name: str) -> bool:
+    """Whether ``name`` is a part file's name (see :func:`part_name`)."""
+    return _PART.fullmatch(name) is not None
 
 
 def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any]:
@@ -147,12 +160,10 @@ class FleetStore:
         except DataError:
             manifest = None
         if manifest is not None and manifest["fingerprint"] == self.fingerprint:
-            present = {name for name in entries if _PART.fullmatch(name)}
-            self._finished = {
-                int(index)
-                for index in manifest.get("finished", [])
-                if part_name(int(index)) in present
-            }
+            # A part under its final name is complete (it was renamed into place), and only this run
+            # writes parts next to this manifest: it counts as finished even when a crash came before
+            # the manifest named it.
+            self._finished = {int(name[5:-8]) for name in entries if _PART.fullmatch(name)}
             return
         if not overwrite:
             raise OutputError(
@@ -160,7 +171,9 @@ class FleetStore:
                 "options or chunk size). Pass overwrite=True (CLI --overwrite) to replace them, or "
                 "choose another folder."
             )
-        for name in entries:  # only our own files (checked above)
+        # Parts first, the manifest last: a crash in between leaves the old manifest, never old parts
+        # next to the new one.
+        for name in sorted(entries, key=lambda entry: entry == MANIFEST_NAME):
             (self.out / name).unlink()
         self._write_manifest()
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rnnlens._atomic import write_text_atomic
-from rnnlens.fleet.store import SUMMARY_NAME, part_name, read_manifest
+from rnnlens.fleet.store import SUMMARY_NAME, is_part_name, read_manifest
 
 __all__ = ["FleetSummary", "RunningMoments", "summarize", "summary_path"]
 
@@ -152,6 +152,7 @@ def summarize(out: str | os.PathLike[str], *, write: bool = True) -> FleetSummar
     Raises:
         DataError: ``out`` holds no fleet run.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(out)
@@ -159,8 +160,7 @@ def summarize(out: str | os.PathLike[str], *, write: bool = True) -> FleetSummar
     run = dict(manifest.get("run", {}))
     tasks = tuple(run.get("tasks", ()))
     names = run.get("feature_names")
-    parts = [folder / part_name(index) for index in sorted(manifest.get("finished", []))]
-    parts = [part for part in parts if part.exists()]
+    parts = sorted(folder / name for name in os.listdir(folder) if is_part_name(name))
     per_feature, per_step = RunningMoments(), RunningMoments()
     signed_feature, signed_step = RunningMoments(), RunningMoments()
     worst_gap: list[tuple[float, int, Any]] = []
@@ -185,7 +185,7 @@ def summarize(out: str | os.PathLike[str], *, write: bool = True) -> FleetSummar
         positions = table.column("position").to_numpy()
         if "prediction" in wanted:
             column = table.column("prediction")
-            if column.type.id in (10, 11, 12) or str(column.type).startswith(("double", "float")):
+            if pa.types.is_floating(column.type):
                 regression = True
                 numbers = column.to_numpy(zero_copy_only=False).astype(np.float64)
                 values.add(numbers[:, None])

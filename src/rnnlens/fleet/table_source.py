@@ -7,6 +7,7 @@ shard); reading a chunk reads only the row groups holding its sequences, then wi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from rnnlens.fleet.chunks import ChunkSpec, SequenceChunk
 from rnnlens.fleet.sources import InputFormat, _fingerprint
 
 __all__ = ["TableSource"]
+
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 class TableSource:
@@ -67,7 +70,8 @@ class TableSource:
             schema = pq.read_schema(files[0])
         except Exception as exc:  # pyarrow raises several types for damaged files
             raise DataError(f"Could not read {files[0].name} as Parquet: {exc}") from exc
-        columns = list(schema.names)
+        # pandas stores a non-default index as a column; pd.read_parquet (and so load_data) drops it.
+        columns = [name for name in schema.names if not _PANDAS_INDEX.fullmatch(name)]
         id_column = columns[0] if id_column is None else id_column
         time_column = (
             (columns[1] if len(columns) > 1 else "") if time_column is None else time_column
