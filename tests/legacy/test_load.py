@@ -342,3 +342,17 @@ def test_convert_refuses_a_target_that_is_not_keras(lstm_file, tmp_path):
     result = CliRunner().invoke(app, ["convert", str(path), str(tmp_path / "out.h5")])
     assert result.exit_code == 1 and result.output.count("Error:") == 1
     assert not (tmp_path / "out.h5").exists()
+
+
+def test_hdf5_that_is_neither_keras2_nor_keras3_model_is_named_so(tmp_path):
+    with h5py.File(tmp_path / "data.h5", "w") as handle:
+        handle["readings"] = np.zeros(3)
+    with pytest.raises(
+        ModelLoadError,
+        match=r"data\.h5 is an HDF5 file but neither a Keras 2 nor a Keras 3 model.*readings",
+    ):
+        rnnlens.load_model(tmp_path / "data.h5")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.save_weights(tmp_path / "k3.weights.h5")
+    with pytest.raises(ModelLoadError, match=r"k3\.weights\.h5 is a Keras 3 weights file"):
+        rnnlens.load_model(tmp_path / "k3.weights.h5")

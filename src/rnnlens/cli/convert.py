@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rnnlens.cli._common import console, user_errors
+from rnnlens.cli._common import console, custom_objects_option, user_errors
 from rnnlens.cli._progress import wrote
 
 
@@ -18,6 +18,7 @@ def convert(
     samples: int = typer.Option(
         8, "--check-samples", help="Random inputs on which the written file must predict the same."
     ),
+    custom_objects: Path | None = custom_objects_option(),
 ) -> None:
     """Write MODEL as a Keras 3 file whose predictions equal MODEL's (checked after writing)."""
     with user_errors():
@@ -25,7 +26,7 @@ def convert(
         from rnnlens.legacy.convert import convert_model
 
         samples = check_positive_int(samples, "--check-samples", maximum=10_000)
-        result = convert_model(model, out, samples=samples)
+        result = convert_model(model, out, samples=samples, custom_objects=custom_objects)
         console.print(wrote(result.path), highlight=False, markup=False)
         origin = f"saved by Keras {result.saved_by}" if result.saved_by else "a Keras 3 file"
         console.print(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnlens.errors import ModelLoadError, OutputError
+
+if TYPE_CHECKING:
+    from rnnlens.custom_objects import CustomObjects
 
 __all__ = ["Conversion", "convert_model"]
 
@@ -45,13 +48,22 @@ def convert_model(
     *,
     samples: int = 8,
     seed: int = 0,
+    custom_objects: CustomObjects | None = None,
 ) -> Conversion:
     """Load ``source`` (a Keras 2 or 3 ``.h5`` / ``.keras``) exactly and write it as a Keras 3 ``.keras`` file.
 
     The written file is reloaded in Keras safe mode and its predictions compared with the loaded source
     model's on random inputs; a difference beyond float32 rounding removes it again (nothing is left
     half-written). Keras 2 activations are saved as registered rnnlens functions, so the file loads in
-    rnnlens, and in plain Keras once ``rnnlens.legacy`` is imported.
+    rnnlens, and in plain Keras once ``rnnlens`` is imported.
+
+    Args:
+        source: the model file to convert.
+        target: the ``.keras`` file to write.
+        samples: random inputs on which the written file must predict the same.
+        seed: seeds those inputs.
+        custom_objects: custom layers and functions the source names (a mapping, or a ``MODULE.py`` whose
+            code runs: trusted files only); the written file needs them too when it is loaded.
 
     Raises:
         ModelLoadError: the source cannot be loaded, or the written file predicts differently.
@@ -60,17 +72,21 @@ def convert_model(
     import keras
 
     from rnnlens._atomic import atomic_path, check_output_path
+    from rnnlens.custom_objects import resolve_custom_objects
     from rnnlens.legacy.provenance import legacy_provenance
     from rnnlens.loading import load_model
 
     out = check_output_path(target, (".keras",), option="target")
-    model = load_model(source)
+    objects = resolve_custom_objects(custom_objects)
+    model = load_model(source, custom_objects=objects or None)
     inputs = _random_inputs(model, samples, seed)
     expected = _outputs(model, inputs)
     with atomic_path(out) as tmp:
         model.save(tmp)
         try:
-            written = keras.saving.load_model(tmp, compile=False, safe_mode=True)
+            written = keras.saving.load_model(
+                tmp, compile=False, safe_mode=True, custom_objects=objects or None
+            )
         except Exception as exc:
             raise ModelLoadError(
                 f"The converted model could not be read back in safe mode ({type(exc).__name__}: {exc}); "

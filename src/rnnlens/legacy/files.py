@@ -9,7 +9,13 @@ from typing import Any
 
 from rnnlens.errors import ModelLoadError
 
-__all__ = ["LegacyFile", "is_legacy_version", "read_legacy_file", "saved_keras_version"]
+__all__ = [
+    "LegacyFile",
+    "check_h5_holds_a_model",
+    "is_legacy_version",
+    "read_legacy_file",
+    "saved_keras_version",
+]
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,44 @@ def saved_keras_version(path: str | Path) -> str | None:
         return _text(handle.attrs.get("keras_version"))
 
 
+def check_h5_holds_a_model(path: str | Path) -> None:
+    """Refuse an HDF5 file without a ``model_config``, saying what it is instead.
+
+    Raises:
+        ModelLoadError: a Keras 1 / 2 weights-only file (naming its version), a Keras 3 weights file, or an
+            HDF5 file that is neither a Keras 2 nor a Keras 3 model.
+    """
+    import h5py
+
+    name = Path(path).name
+    with h5py.File(path, "r") as handle:
+        if "model_config" in handle.attrs:
+            return
+        version = _text(handle.attrs.get("keras_version"))
+        contents = sorted(handle.keys())
+    if version is not None:
+        raise ModelLoadError(_weights_only(name, version))
+    if {"layers", "vars"} <= set(contents):
+        raise ModelLoadError(
+            f"{name} is a Keras 3 weights file (`model.save_weights`), not a model: it holds no "
+            "architecture. Build the model in code, call `model.load_weights(...)`, and pass the "
+            "keras.Model object."
+        )
+    shown = ", ".join(contents[:5]) + (", ..." if len(contents) > 5 else "")
+    raise ModelLoadError(
+        f"{name} is an HDF5 file but neither a Keras 2 nor a Keras 3 model: it has no model_config "
+        f"attribute and no keras_version (it holds: {shown or 'nothing'}). Pass a file written by "
+        "`model.save(...)`."
+    )
+
+
+def _weights_only(name: str, version: str) -> str:
+    return (
+        f"{name} (saved by Keras {version}) holds no model_config: it is a weights-only file. Build the "
+        "model in code, call `load_weights`, and pass the keras.Model object."
+    )
+
+
 def read_legacy_file(path: str | Path) -> LegacyFile:
     """Read a Keras 2 ``.h5`` file's attributes.
 
@@ -85,10 +129,7 @@ def read_legacy_file(path: str | Path) -> LegacyFile:
             "Load it with Keras 2 and re-save it (`model.save('model.h5')`), then load that file."
         )
     if raw_model is None:
-        raise ModelLoadError(
-            f"{name} (saved by Keras {version}) holds no model_config: it is a weights-only file. Build the "
-            "model in code, call `load_weights`, and pass the keras.Model object."
-        )
+        raise ModelLoadError(_weights_only(name, version))
     try:
         model_config = json.loads(raw_model)
         training_config = json.loads(raw_training) if raw_training is not None else None
