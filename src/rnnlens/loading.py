@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from rnnlens.custom_objects import CustomObjects
 
-__all__ = ["ModelSource", "ensure_model", "load_model", "saved_loss"]
+__all__ = ["ModelSource", "ensure_model", "load_model", "read_saved_config", "saved_loss"]
 
 _SUFFIXES = (".keras", ".h5", ".hdf5")
 
@@ -110,6 +110,33 @@ def ensure_model(
         "Expected a keras.Model or the path of a .keras / .h5 file, "
         f"received {type(model_or_path).__name__}."
     )
+
+
+def read_saved_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Any] | None:
+    """A ``.keras`` file's architecture and compiled loss, read without Keras: ``(config, loss)``.
+
+    The file gets the same checks as :func:`load_model` (so a bad file fails the same way); nothing is
+    built and no backend is imported. Returns None for ``.h5`` files, whose configs only Keras (or
+    :mod:`rnnlens.legacy`) reads, and for archives without weights.
+
+    Raises:
+        ModelLoadError: the file is missing, corrupt or not a Keras model.
+    """
+    file = Path(path)
+    suffix = _check_path(file)
+    _check_container(file, suffix)
+    if suffix != ".keras":
+        return None
+    try:
+        with zipfile.ZipFile(file) as archive:
+            if "model.weights.h5" not in archive.namelist():
+                return None
+            config = json.loads(archive.read("config.json"))
+    except (ValueError, OSError, zipfile.BadZipFile):
+        return None  # let Keras say what is wrong with it
+    if not isinstance(config, dict):
+        return None
+    return config, _read_saved_loss(file, suffix)
 
 
 def saved_loss(model: Any) -> Any:
@@ -260,8 +287,9 @@ def _check_hdf5(file: Path) -> None:
 
 def _saved_by_keras_1_or_2(file: Path) -> bool:
     """Whether an HDF5 file's ``keras_version`` names Keras 1 or 2: rnnlens.legacy reads (or refuses) it."""
-    from rnnlens.legacy.files import is_legacy_version, saved_keras_version
+    from rnnlens.legacy.files import check_h5_holds_a_model, is_legacy_version, saved_keras_version
 
+    check_h5_holds_a_model(file)
     return is_legacy_version(saved_keras_version(file))
 
 

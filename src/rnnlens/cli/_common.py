@@ -125,8 +125,11 @@ class Terminated(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
+def user_errors(*, import_backend: bool = True) -> Iterator[None]:
     """Turn every failure into one red ``Error:`` line and exit code 1; tracebacks only with ``--debug``.
+
+    The Keras backend is imported first, quietly, unless ``import_backend`` is False (a command that may
+    not need it, such as ``describe``, then calls :func:`import_backend_quietly` itself when it does).
 
     rnnlens errors carry their own message. An ``OSError`` (a file that vanished, a full disk) is reported
     with the file it concerns. Anything else is a bug in rnnlens: it is reported as an internal error with
@@ -134,7 +137,8 @@ def user_errors() -> Iterator[None]:
     """
     with _terminate_as_interrupt():
         try:
-            import_backend_quietly()
+            if import_backend:
+                import_backend_quietly()
             yield
         except RnnlensError as exc:
             _fail(str(exc))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from rnnlens.cli._common import custom_objects_option, user_errors
+from rnnlens.cli._common import custom_objects_option, import_backend_quietly, user_errors
+
+if TYPE_CHECKING:
+    from rnnlens.inspection.spec import ModelSpec
 
 
 def describe(
@@ -20,37 +23,56 @@ def describe(
     custom_objects: Path | None = custom_objects_option(),
 ) -> None:
     """Describe every output of MODEL: named axes, what it is, what its values mean."""
-    with user_errors():
-        from rnnlens.inspection import inspect_model
-        from rnnlens.legacy.provenance import legacy_provenance
-        from rnnlens.loading import load_model
+    # A .keras file of standard layers is described from its config alone, in a second: no backend is
+    # imported. Anything else (custom objects, --unsafe, .h5 files, layers the config reader does not
+    # list) builds the model, which imports the Keras backend.
+    with user_errors(import_backend=False):
+        from rnnlens.inspection.from_config import describe_saved
 
-        keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
-        spec = inspect_model(keras_model)
-        roles = input_roles(keras_model)
-        legacy = legacy_provenance(keras_model)
+        spec = None if unsafe or custom_objects is not None else describe_saved(model)
+        legacy = None
+        if spec is None:
+            spec, legacy = _describe_built(model, unsafe, custom_objects)
+        roles = input_roles(spec)
         if as_json:
             facts = spec.to_dict()
             if roles:
                 facts["input_roles"] = roles
             if legacy is not None:
-                facts["saved_by"] = legacy.summary()
+                facts["saved_by"] = legacy
             typer.echo(json.dumps(facts, indent=2))
         else:
             typer.echo(spec.explain())
             if roles:
                 typer.echo(roles_text(roles))
             if legacy is not None:
-                typer.echo(f"File: {legacy.summary()}.")
+                typer.echo(f"File: {legacy}.")
 
 
-def input_roles(model: Any) -> dict[str, str]:
-    """``{input name: "encoder" | "decoder"}`` for an encoder-decoder model, else empty."""
-    from rnnlens.model_inputs import decoder_input, describe_inputs
+def _describe_built(
+    model: Path, unsafe: bool, custom_objects: Path | None
+) -> tuple[ModelSpec, str | None]:
+    """Load and inspect the model; also which Keras saved it, for a Keras 2 file."""
+    import_backend_quietly()
+    from rnnlens.inspection import inspect_model
+    from rnnlens.legacy.provenance import legacy_provenance
+    from rnnlens.loading import load_model
 
-    if decoder_input(model) is None:
+    keras_model = load_model(model, safe_mode=not unsafe, custom_objects=custom_objects)
+    legacy = legacy_provenance(keras_model)
+    return inspect_model(keras_model), legacy.summary() if legacy is not None else None
+
+
+def input_roles(spec: ModelSpec) -> dict[str, str]:
+    """``{input name: "encoder" | "decoder"}`` for an encoder-decoder model (one decoder input), else empty.
+
+    Example:
+        >>> input_roles(rnnlens.inspect_model(model))
+        {}
+    """
+    if sum(item.role == "decoder" for item in spec.inputs) != 1:
         return {}
-    return {item.name: item.role for item in describe_inputs(model)}
+    return {item.name: item.role for item in spec.inputs}
 
 
 def roles_text(roles: dict[str, str]) -> str:
