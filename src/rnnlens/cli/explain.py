@@ -31,6 +31,7 @@ from rnnlens.cli._reference import (
 from rnnlens.cli._samples import MAX_RANGE, SAMPLES_HELP, parse_samples
 from rnnlens.cli._targets import TARGET_HELP, parse_target, with_cli_hint
 from rnnlens.cli._two_inputs import DECODER_DATA_HELP, read_encoder_decoder
+from rnnlens.cli.explain_fleet import FROM_HELP, explain_fleet
 
 __all__ = ["MAX_RANGE", "explain", "parse_samples"]
 
@@ -38,8 +39,9 @@ __all__ = ["MAX_RANGE", "explain", "parse_samples"]
 @with_method_options
 @with_data_options
 def explain(
-    model: Path = typer.Argument(..., help="A .keras or .h5 model file."),
-    data: Path = typer.Argument(..., help=DATA_HELP),
+    ctx: typer.Context,
+    model: Path | None = typer.Argument(None, help="A .keras or .h5 model file (not with --from)."),
+    data: Path | None = typer.Argument(None, help=DATA_HELP),
     out: Path = typer.Option(
         Path("rnnlens-report.html"), "--out", "-o", help="The HTML file to write."
     ),
@@ -115,15 +117,27 @@ def explain(
         False, "--unsafe", help="Turn Keras safe mode off (runs Lambda code): trusted files only."
     ),
     custom_objects: Path | None = custom_objects_option(),
+    from_: Path | None = typer.Option(None, "--from", metavar="OUT", help=FROM_HELP),
     data_options: DataOptions = DataOptions(),
     method_flags: MethodFlags = MethodFlags({}),
 ) -> None:
-    """Write one self-contained HTML report explaining MODEL on some samples of DATA.
+    """Write one self-contained HTML report explaining MODEL on some samples of DATA (or, with --from
+    OUT, the report of a fleet run).
 
     Beside each attribution map the report shows how far to trust it; the weak ones are also listed at
     the end of the output.
     """
-    with user_errors():
+    with user_errors(import_backend=from_ is None):  # a fleet page needs no Keras
+        if from_ is not None:
+            explain_fleet(ctx, from_, out, title)
+            return
+        if model is None or data is None:
+            from rnnlens.errors import OptionError
+
+            raise OptionError(
+                "rnnlens explain needs MODEL and DATA (e.g. `rnnlens explain model.keras x.npz`), or "
+                "--from OUT for the report of a fleet run."
+            )
         from rnnlens.attribution.diagnostics import RnnlensWarning
         from rnnlens.cli.attribute import diagnostics_summary, rows_of
         from rnnlens.data import load_data

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnlens.errors import OutputError
+from rnnlens.errors import OptionError, OutputError
 from rnnlens.report.collect import DEFAULT_MAX_SAMPLES, collect_report
 from rnnlens.report.html import write_report
 
@@ -15,8 +15,8 @@ __all__ = ["render_report"]
 
 
 def render_report(
-    model: Any,
-    data: Any,
+    model: Any = None,
+    data: Any = None,
     path: str | os.PathLike[str] = "rnnlens-report.html",
     *,
     samples: Sequence[int] | None = None,
@@ -40,6 +40,7 @@ def render_report(
     step_name: str | None = None,
     value_units: str | None = None,
     input_scaler: Any = None,
+    fleet: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Explain ``model`` on some samples of ``data`` and write one self-contained, interactive HTML file.
 
@@ -69,6 +70,8 @@ def render_report(
             ``trace`` accept results already computed, which the report shows instead of recomputing)
             (``decode_options={"scaler": (mean, std), "target_offset": 1}`` shows a next-step
             forecaster's values in the target's units, each at the step it forecasts).
+        fleet: the OUT folder of a fleet run (:func:`rnnlens.batch`): write its report instead
+            (:func:`rnnlens.report.fleet.write_fleet_report`); only ``path`` and ``title`` apply.
 
     Returns:
         The path written.
@@ -85,7 +88,19 @@ def render_report(
         >>> rnnlens.report(rul_model, engines, "rul.html", step_name="cycle", value_units="cycles",
         ...                input_scaler=scaler)  # doctest: +SKIP
         PosixPath('rul.html')
+        >>> rnnlens.report(path="fleet.html", fleet="fleet_out")  # doctest: +SKIP
+        PosixPath('fleet.html')
     """
+    if fleet is not None:
+        from rnnlens.report.fleet import write_fleet_report
+
+        _refuse_with_fleet(locals())
+        _check_path(path)
+        return write_fleet_report(fleet, path, title=title)
+    if model is None or data is None:
+        raise OptionError(
+            "rnnlens.report needs `model` and `data` (or `fleet=OUT` for the report of a fleet run)."
+        )
     _check_path(path)
     report = collect_report(
         model,
@@ -129,3 +144,28 @@ def _check_path(path: Any) -> None:
             f"{type(path).__name__} {path!r}."
         )
     check_output_path(path, REPORT_SUFFIXES, option="Argument `path`")
+
+
+def _refuse_with_fleet(arguments: dict[str, Any]) -> None:
+    """With ``fleet=``, every argument but ``path`` and ``title`` must keep its default."""
+    import inspect
+
+    given = [
+        name
+        for name, parameter in inspect.signature(render_report).parameters.items()
+        if name not in ("path", "title", "fleet")
+        and not _is_default(arguments[name], parameter.default)
+    ]
+    if given:
+        raise OptionError(
+            f"`fleet=` writes the report of a finished fleet run; {', '.join(given)} "
+            f"{'does' if len(given) == 1 else 'do'} not apply there. Leave "
+            f"{'it' if len(given) == 1 else 'them'} out, or call rnnlens.report(model, data, path) "
+            "for samples."
+        )
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    if value is default:
+        return True
+    return type(value) in (bool, int, str) and type(value) is type(default) and value == default
