@@ -1,5 +1,5 @@
-"""A converted Keras 2 model loads in plain Keras (safe mode) once rnnlens is imported, in either order,
-and ``import rnnlens`` still does not import Keras."""
+"""A converted Keras 2 model loads in plain Keras (safe mode) once rnnlens is imported (before or after
+Keras), and ``import rnnlens`` still does not import Keras."""
 
 from __future__ import annotations
 
@@ -65,23 +65,28 @@ def test_plain_keras_loads_the_converted_file_after_import_rnnlens(converted):
     assert facts == {"keras_after_rnnlens": False, "shape": [1, 1]}
 
 
-def test_without_rnnlens_keras_refuses_it_and_importing_rnnlens_later_registers(converted):
-    facts = _run(
-        f"""
-        import json
-        import keras
-        try:
-            keras.saving.load_model({str(converted)!r}, safe_mode=True)
-            error = None
-        except Exception as exc:
-            error = str(exc)
-        import rnnlens  # keras was imported first: the registration runs at once
-        model = keras.saving.load_model({str(converted)!r}, safe_mode=True)
-        print(json.dumps({{"error": error, "layers": len(model.layers)}}))
-        """
-    )
-    assert facts["error"] is not None and "keras2_hard_sigmoid" in facts["error"]
-    assert facts["layers"] == 2
+def test_without_the_registration_plain_keras_refuses_the_file(converted, monkeypatch):
+    """In this process rnnlens registered the function; taken away, Keras names what it is missing."""
+    import keras
+
+    registered = keras.saving.get_custom_objects()
+    assert "rnnlens>keras2_hard_sigmoid" in registered
+    monkeypatch.delitem(registered, "rnnlens>keras2_hard_sigmoid")
+    with pytest.raises(Exception, match="keras2_hard_sigmoid"):
+        keras.saving.load_model(converted, safe_mode=True)
+
+
+def test_registration_runs_at_once_when_the_trigger_was_imported_first(tmp_path, monkeypatch):
+    """As when keras was imported before rnnlens."""
+    (tmp_path / "rnnlens_early_trigger.py").write_text("")
+    (tmp_path / "rnnlens_early_payload.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import rnnlens_early_trigger  # noqa: F401
+
+    import_when_imported("rnnlens_early_trigger", "rnnlens_early_payload")
+    assert "rnnlens_early_payload" in sys.modules
+    for name in ("rnnlens_early_trigger", "rnnlens_early_payload"):
+        monkeypatch.delitem(sys.modules, name)
 
 
 def test_import_when_imported_waits_for_the_trigger(tmp_path, monkeypatch):
