@@ -14,97 +14,21 @@ worker processes and Ray actors read their own chunks. Formats (see :func:`open_
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from rnnlens.errors import DataError, OptionError, RnnlensError, ShapeError, UnsupportedLayerError
+from rnnlens.errors import DataError, OptionError, RnnlensError, ShapeError
 from rnnlens.fleet.chunks import ChunkSpec, SequenceChunk
+from rnnlens.fleet.formats import InputFormat, file_fingerprint, input_format
 
 __all__ = ["InputFormat", "SequenceSource", "input_format", "open_source"]
 
 _TABLE_SUFFIXES = (".parquet", ".pq")
-
-
-@dataclass(frozen=True)
-class InputFormat:
-    """The model's single input, by value: what every chunk must look like.
-
-    Attributes:
-        name: the input's name.
-        shape: batch axis first; ``None`` where any size goes.
-        tokens: the input holds token ids.
-        vocab_size: token ids lie in ``[0, vocab_size)`` (None: unchecked).
-        dtype: the float dtype of feature inputs.
-    """
-
-    name: str
-    shape: tuple[int | None, ...]
-    tokens: bool = False
-    vocab_size: int | None = None
-    dtype: str = "float32"
-
-    @property
-    def timesteps(self) -> int | None:
-        """Steps per sequence, or None when the model takes any length."""
-        return self.shape[1] if len(self.shape) > 1 else None
-
-    @property
-    def features(self) -> int | None:
-        """Features per step (None for token ids)."""
-        return self.shape[2] if len(self.shape) > 2 else None
-
-    def check(self, array: Any, what: str) -> np.ndarray:
-        """``array`` validated (rank, sizes, finiteness, token range) and converted as the model takes it.
-
-        Raises:
-            ShapeError, DataError: as :func:`rnnlens.validation.check_array`, with ``what`` in the message.
-        """
-        from rnnlens.validation import check_array
-
-        try:
-            return check_array(
-                array,
-                self.shape,
-                name=self.name,
-                integer=self.tokens,
-                vocab_size=self.vocab_size,
-                dtype=self.dtype,
-            )
-        except RnnlensError as exc:
-            raise type(exc)(f"{what}: {exc}") from None
-
-
-def input_format(model: Any) -> InputFormat:
-    """The :class:`InputFormat` of a single-input ``keras.Model``.
-
-    Raises:
-        UnsupportedLayerError: the model has several inputs (fleets take single-input models).
-    """
-    from rnnlens.model_inputs import describe_inputs
-
-    inputs = list(describe_inputs(model))
-    if len(inputs) != 1:
-        raise UnsupportedLayerError(
-            f"`rnnlens batch` explains single-input models; this model has {len(inputs)} inputs "
-            f"{[item.name for item in inputs]}. Explain it with `rnnlens explain` / rnnlens.attribute, "
-            "which take one array per input."
-        )
-    item = inputs[0]
-    return InputFormat(
-        name=item.name,
-        shape=tuple(item.shape),
-        tokens=item.tokens,
-        vocab_size=item.vocab_size,
-        dtype=item.dtype if item.dtype in ("float16", "float32", "float64") else "float32",
-    )
 
 
 class SequenceSource(Protocol):
@@ -250,22 +174,27 @@ class ArraySource:
             path,
             model_input,
             int(array.shape[0]),
-            _fingerprint("array", [path], {}),
+            file_fingerprint("array", [path], {}),
             feature_names,
             ids,
         )
 
     def read(self, spec: ChunkSpec) -> SequenceChunk:
-        if self._array is None:
-            self._array = _open_array(self.path)
-        rows = np.asarray(self._array[spec.start : spec.stop])
-        inputs = self.model_input.check(
-            rows, f"{self.path.name}, sequences {spec.start} to {spec.stop - 1}"
-        )
+        # A memory map is opened per chunk and dropped after it: pages read stay counted in the
+        # process's memory while the map lives, and a fleet can be larger than memory. Only a
+        # compressed archive (no map possible) is kept whole, read once per process.
+        array = self._array if self._array is not None else _open_array(self.path)
+        if not isinstance(array, np.memmap):
+            self._array = array
+        rows = np.array(array[spec.start : spec.stop])
+        del array
         ids = (
             np.arange(spec.start, spec.stop, dtype=np.int64)
             if self.ids is None
             else self.ids[spec.start : spec.stop]
+        )
+        inputs = self.model_input.check(
+            rows, f"{self.path.name}, sequences {spec.start} to {spec.stop - 1}", ids
         )
         return SequenceChunk(spec=spec, ids=ids, inputs=inputs)
 
@@ -277,7 +206,8 @@ def _open_array(path: Path) -> np.ndarray:
     """``x`` of the file, memory-mapped when the bytes lie uncompressed on disk."""
     try:
         if path.suffix.lower() == ".npy":
-            return np.load(path, mmap_mode="r", allow_pickle=False)  # type: ignore[no-any-return]
+            mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+            return mapped if isinstance(mapped, np.memmap) else np.asarray(mapped)
         mapped = _npz_member_memmap(path, "x")
         if mapped is not None:
             return mapped
@@ -347,13 +277,3 @@ def _npz_labels(path: Path, n: int) -> tuple[np.ndarray | None, tuple[str, ...] 
         ids = ids.astype(np.int64) if ids.dtype.kind in "iu" else ids.astype(str)
     feature_names = None if features is None else tuple(str(name) for name in features.tolist())
     return ids, feature_names
-
-
-def _fingerprint(kind: str, files: Sequence[Path], options: dict[str, Any]) -> str:
-    """Content identity without reading the content: paths, sizes, modification times, options."""
-    stats = []
-    for file in files:
-        info = file.stat()
-        stats.append([str(file.resolve()), info.st_size, info.st_mtime_ns])
-    text = json.dumps({"kind": kind, "files": stats, "options": options}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -15,7 +15,7 @@ import numpy as np
 
 from rnnlens.errors import DataError, OptionError, ShapeError
 from rnnlens.fleet.chunks import ChunkSpec, SequenceChunk
-from rnnlens.fleet.sources import InputFormat, _fingerprint
+from rnnlens.fleet.formats import InputFormat, file_fingerprint
 
 __all__ = ["TableSource"]
 
@@ -133,7 +133,7 @@ class TableSource:
             file_of=file_of,
             row_start=starts,
             row_stop=stops,
-            fingerprint=_fingerprint("table", files, options),
+            fingerprint=file_fingerprint("table", files, options),
         )
 
     def read(self, spec: ChunkSpec) -> SequenceChunk:
@@ -166,8 +166,8 @@ class TableSource:
             source=what,
             line_offset=None,
         )
-        inputs = self.model_input.check(dataset.inputs[self.model_input.name], what)
         ids = self.ids[spec.start : spec.stop]
+        inputs = self.model_input.check(dataset.inputs[self.model_input.name], what, ids)
         if len(inputs) != len(ids):  # pragma: no cover - one window per sequence by construction
             raise DataError(f"{what}: expected {len(ids)} sequences, read {len(inputs)}.")
         return SequenceChunk(spec=spec, ids=ids, inputs=inputs, mask=dataset.mask)
