@@ -294,19 +294,10 @@ def _saved_by_keras_1_or_2(file: Path) -> bool:
 
 
 def _load_legacy(file: Path, objects: dict[str, Any]) -> keras.Model:
-    """A Keras 1/2 ``.h5`` file, through :mod:`rnnlens.legacy` (custom objects passed on when given)."""
-    import inspect
-
+    """A Keras 1/2 ``.h5`` file, through :mod:`rnnlens.legacy`, with the custom objects given."""
     from rnnlens.legacy import load_legacy_model
 
-    if not objects:
-        return load_legacy_model(file)
-    if "custom_objects" not in inspect.signature(load_legacy_model).parameters:
-        raise ModelLoadError(
-            f"{file.name} was saved by Keras 2; custom objects are not supported for Keras 2 files yet. "
-            "Re-save the model with Keras 3 (`model.save('model.keras')`) to use them."
-        )
-    return load_legacy_model(file, custom_objects=objects)
+    return load_legacy_model(file, custom_objects=objects or None)
 
 
 # What Keras says when a config names a class or function it cannot find: "Could not locate class 'X'"
