@@ -20,6 +20,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rnnlens._post_import import import_when_imported
 from rnnlens.errors import BackendError as BackendError
 from rnnlens.errors import DataError as DataError
 from rnnlens.errors import MemoryBudgetError as MemoryBudgetError
@@ -32,6 +33,10 @@ from rnnlens.errors import TargetError as TargetError
 from rnnlens.errors import UnsupportedLayerError as UnsupportedLayerError
 
 __version__ = "0.1.0"
+
+# Keras 2's activations kept by rnnlens.legacy are registered with Keras as soon as Keras is imported (by
+# anyone), so converted models load in plain Keras too; importing rnnlens still never imports Keras.
+import_when_imported("keras", "rnnlens.legacy.activations")
 
 if TYPE_CHECKING:
     from rnnlens import quality as quality
@@ -55,6 +60,7 @@ if TYPE_CHECKING:
     from rnnlens.decoding import RegressionOptions as RegressionOptions
     from rnnlens.decoding import choose_threshold as choose_threshold
     from rnnlens.decoding import decode as decode
+    from rnnlens.fleet import batch as batch
     from rnnlens.inspection import ModelSpec as ModelSpec
     from rnnlens.inspection import inspect_model as inspect_model
     from rnnlens.loading import load_model as load_model
