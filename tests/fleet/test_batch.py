@@ -166,7 +166,7 @@ def test_trace_summary_reads_the_lstm_state(fleet, tmp_path):
 
     out = tmp_path / "trace"
     rnnlens.fleet.batch(
-        fleet["model"], fleet["parquet"], out, tasks="trace-summary", workers=1, chunk_size=25
+        fleet["model"], fleet["parquet"], out, tasks="trace-summary", workers=1, chunk_size=40
     )
     table = ds.dataset(out).to_table().to_pandas()
     assert table["id"].tolist() == fleet["ids"]

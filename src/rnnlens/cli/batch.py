@@ -161,7 +161,8 @@ def summary_lines(summary: Any, out: Path, *, top: int = 5) -> list[str]:
     if summary.worst_by_gap:
         worst = summary.worst_by_gap[0]
         lines.append(
-            f"Largest relative completeness gap: {worst['relative_gap']:.2%} (sequence {worst['id']})"
+            f"Largest relative completeness gap: {worst['relative_gap']:.2e} of |F(x) - F(b)| "
+            f"(sequence {worst['id']})"
         )
     if summary.worst_by_faithfulness:
         worst = summary.worst_by_faithfulness[0]
