@@ -14,6 +14,8 @@ import sys
 import keras
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from rnnlens.cli.app import app
@@ -202,9 +204,58 @@ def test_what_the_config_cannot_say_is_described_from_the_built_model(saved, nam
     assert printed_facts == facts
 
 
+@st.composite
+def _recurrent_models(draw):
+    """A recurrent layer (plain or Bidirectional) over floats or tokens, with or without a head and a loss."""
+    kind = draw(st.sampled_from([L.LSTM, L.GRU, L.SimpleRNN]))
+    bidirectional = draw(st.booleans())
+    options = {
+        "return_sequences": draw(st.booleans()),
+        "return_state": draw(st.booleans()),
+        "go_backwards": draw(st.booleans()) and not bidirectional,
+    }
+    if kind is L.GRU:
+        options["reset_after"] = draw(st.booleans())
+    if draw(st.booleans()):
+        x = keras.Input((6,), dtype="int32", name="tokens")
+        h = L.Embedding(12, 3, mask_zero=draw(st.booleans()))(x)
+    else:
+        x = keras.Input((6, 2), name="x")
+        h = L.Masking()(x) if draw(st.booleans()) else x
+    layer = kind(3, **options)
+    merge = draw(st.sampled_from(["concat", "sum", "ave", "mul", None]))
+    out = L.Bidirectional(layer, merge_mode=merge)(h) if bidirectional else layer(h)
+    outputs = list(out) if isinstance(out, list | tuple) else [out]
+    activation = draw(st.sampled_from(["softmax", "sigmoid", "linear", "tanh", None]))
+    if activation is not None:
+        dense = L.Dense(2, activation=activation)
+        per_step = options["return_sequences"] and draw(st.booleans())
+        outputs[0] = L.TimeDistributed(dense)(outputs[0]) if per_step else dense(outputs[0])
+    model = keras.Model(x, outputs if len(outputs) > 1 else outputs[0])
+    loss = draw(st.sampled_from([None, "mse", "categorical_crossentropy", "binary_crossentropy"]))
+    if loss is not None and len(outputs) == 1:
+        model.compile(loss=loss)
+    return model
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(model=_recurrent_models())
+def test_random_recurrent_models_read_from_config_equal_built(tmp_path, model):
+    path = tmp_path / "random.keras"
+    model.save(path)
+    fast = describe_saved(path)
+    assert fast is not None
+    built = inspect_model(path)
+    assert fast.to_dict() == built.to_dict()
+    assert fast.explain() == built.explain()
+
+
 def test_text_output_is_the_same_both_ways(saved):
     fast = runner.invoke(app, ["describe", str(saved["translator"])]).output
-    built = runner.invoke(app, ["describe", str(saved["translator"]), "--unsafe"]).output
+    with pytest.warns(UserWarning, match="safe mode OFF"):  # --unsafe builds the model
+        built = runner.invoke(app, ["describe", str(saved["translator"]), "--unsafe"]).output
     assert fast == built
     assert "Inputs: 'encoder_tokens' is the encoder's input" in fast
 
