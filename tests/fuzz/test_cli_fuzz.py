@@ -362,6 +362,9 @@ OPTIONS = (
     OptionFuzz("explain", "--method", ("nope", ""), _always),
     OptionFuzz("explain", "--input-vocab", ("nope=x.txt", "tokens", "tokens=missing.txt"), _always),
     OptionFuzz("explain", "--model-output", ("7", "nope"), _always),
+    # a custom-objects module is code the user opts into: a missing file or a non-Python one is an error
+    OptionFuzz("describe", "--custom-objects", ("missing.py", "objects.txt", ""), _always),
+    OptionFuzz("predict", "--custom-objects", ("missing.py", "objects.txt"), _always),
 )
 
 
@@ -375,7 +378,9 @@ def test_bad_options(zoo: Zoo, data: st.DataObject) -> None:
     target = zoo[name]
     with case_folder(zoo) as folder:
         args, outputs = command_line(fuzz.command, target, folder)
-        if fuzz.flag in ("--baseline", "--scaler", "--input-vocab") and "missing" in value:
+        if fuzz.flag in ("--baseline", "--scaler", "--input-vocab", "--custom-objects") and (
+            "missing" in value
+        ):
             value = str(folder / value)
         args = _set_option(list(args), fuzz.flag, value)
         for flag, setting in zip(fuzz.extra[::2], fuzz.extra[1::2], strict=True):
