@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rnnlens.errors import OptionError
+from rnnlens.errors import OptionError, RnnlensError
 from rnnlens.fleet.chunks import ChunkSpec
 from rnnlens.fleet.options import WorkerSpec
 
@@ -97,6 +97,7 @@ def _run_pool(
 ) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
     from dataclasses import replace
 
     if spec.threads is None:
@@ -120,9 +121,15 @@ def _run_pool(
                     store.write(chunk, future.result())
                     if on_progress is not None:
                         on_progress(chunk.size)
+        except BrokenProcessPool as exc:
+            raise RnnlensError(
+                "A fleet worker process died (killed by the system, often for lack of memory). The "
+                f"finished chunks are kept in {str(store.out)!r}: rerun the same command to resume, "
+                "with fewer workers or a smaller chunk size."
+            ) from exc
         except BaseException:
-            for future in running:
-                future.cancel()
+            # Stop at once: queued chunks are dropped, the ones running finish with the pool.
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
 
 
