@@ -71,7 +71,9 @@ def test_bad_data_is_refused_with_what_to_do(fleet, tmp_path):
     bad = fleet["x"][:8].copy()
     bad[5, 2, 1] = np.nan
     np.save(tmp_path / "nan.npy", bad)
-    with pytest.raises(DataError, match="sequences 0 to 7: sequence 5 holds nan at step 2, feature 1"):
+    with pytest.raises(
+        DataError, match="sequences 0 to 7: sequence 5 holds nan at step 2, feature 1"
+    ):
         open_source(tmp_path / "nan.npy", FORMAT).read(ChunkSpec(0, 0, 8))
     with pytest.raises(DataError, match="'engine' .*not in"):
         open_source(fleet["parquet"], FORMAT, id_column="engine")
