@@ -73,7 +73,8 @@ def add_flags(
         from rnnlens.cli._common import user_errors
 
         values = {}
-        with user_errors():  # a refused spelling is one Error: line, like every other mistake
+        # a refused spelling is one Error: line, like every other mistake (the command imports Keras)
+        with user_errors(import_backend=False):
             for flag in flags:
                 given = kwargs.pop(flag.param)
                 olds = {old: kwargs.pop(_param(old)) for old in flag.deprecated}

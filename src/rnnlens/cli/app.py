@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rnnlens.cli import attribute, convert, demo, describe, explain, predict
+from rnnlens.cli import attribute, batch, convert, demo, describe, explain, predict
 from rnnlens.cli import trace as trace_command
 from rnnlens.cli._common import OneLineErrorsGroup, quiet_backend_logs, set_debug
 
@@ -33,6 +33,7 @@ app.command("trace")(trace_command.trace)
 app.command("attribute")(attribute.attribute)
 app.command("explain")(explain.explain)
 app.command("convert")(convert.convert)
+app.command("batch")(batch.batch)
 
 
 def main() -> None:
