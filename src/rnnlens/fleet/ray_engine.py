@@ -114,14 +114,9 @@ def _ray_session(ray: Any, workers: int, address: str | None) -> Iterator[None]:
     if not ray.is_initialized():
         # The driver's core worker logs through C++; without this it prints warnings about actor restarts.
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-        kwargs: dict[str, Any] = {
-            "include_dashboard": False,
-            "logging_level": logging.ERROR,
-            "log_to_driver": False,
-            "configure_logging": True,
-        }
-        if address is None:
-            kwargs["num_cpus"] = workers
+        kwargs: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
+        if address is None:  # a cluster's own settings are left alone
+            kwargs.update(num_cpus=workers, include_dashboard=False)
         try:
             ray.init(address=address, **kwargs)
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError, ...
