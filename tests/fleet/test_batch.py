@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 import rnnlens
 import rnnlens.fleet
 from rnnlens.cli.app import app
-from rnnlens.errors import OptionError, OutputError, UnsupportedLayerError
+from rnnlens.errors import OptionError, OutputError, TargetError, UnsupportedLayerError
 from tests.fleet.conftest import RUN, N
 
 runner = CliRunner()
@@ -158,7 +158,10 @@ def test_bad_requests_fail_before_any_work(fleet, tmp_path):
     two.save(tmp_path / "two.keras")
     with pytest.raises(UnsupportedLayerError, match="single-input"):
         rnnlens.fleet.batch(tmp_path / "two.keras", fleet["npy"], out)
-    assert not out.exists() or not _parts(out)
+    # found by the first chunk's worker: still nothing written, OUT is never created
+    with pytest.raises(TargetError, match="no time axis"):
+        rnnlens.fleet.batch(fleet["model"], fleet["npy"], out, target=(99, 0), workers=1)
+    assert not out.exists()
 
 
 def test_trace_summary_reads_the_lstm_state(fleet, tmp_path):

@@ -85,6 +85,20 @@ def command_line(
     if command == "attribute":
         args = ["attribute", model_arg, data_arg, "-m", "saliency", "--top", "2", *extra]
         return [*args, "-t", target.target] if target.target else args, ()
+    if command == "batch":
+        out = folder / "fleet"
+        args = [
+            "batch",
+            model_arg,
+            data_arg,
+            "-o",
+            str(out),
+            "--tasks",
+            "predict",
+            "--workers",
+            "1",
+        ]
+        return args, (out,)
     if command == "explain":
         out = folder / "report.html"
         args = ["explain", model_arg, data_arg, "-o", str(out), "-n", "1", "-m", "saliency", *extra]
@@ -261,6 +275,8 @@ TARGET_TEXTS = (
     "0:0,0",
 )
 STRUCTURAL_TARGETS = ("99,0", "-100,0", "0,99", "abc", "1,2,3", "all,99", "nan", "1e3,0")
+# rnnlens batch takes single-input models and array or Parquet data
+FLEET = ("forecaster", "classifier", "binary", "sentiment")
 SAMPLES = ("-1", "99", "a", "3-1", "0-1000000", "1", "0,1", "", "0,,1", "1-")
 
 OPTIONS = (
@@ -365,6 +381,33 @@ OPTIONS = (
     # a custom-objects module is code the user opts into: a missing file or a non-Python one is an error
     OptionFuzz("describe", "--custom-objects", ("missing.py", "objects.txt", ""), _always),
     OptionFuzz("predict", "--custom-objects", ("missing.py", "objects.txt"), _always),
+    OptionFuzz("batch", "--engine", ("nope", "", "local"), _unless("local"), targets=FLEET),
+    OptionFuzz(
+        "batch",
+        "--tasks",
+        ("nope", "", "predict,nope", "predict,predict", "predict"),
+        _unless("predict", "predict,predict"),
+        targets=FLEET,
+    ),
+    OptionFuzz("batch", "--workers", ("0", "-1", "abc", "1.5", "1"), _unless("1"), targets=FLEET),
+    OptionFuzz("batch", "--chunk-size", NUMBERS, _positive, targets=FLEET),
+    OptionFuzz("batch", "--top", NUMBERS, lambda v: _non_negative(v) or None, targets=FLEET),
+    OptionFuzz(
+        "batch",
+        "--target",
+        TARGET_TEXTS,
+        lambda v: v in STRUCTURAL_TARGETS or None,
+        targets=FLEET,
+        extra=("--tasks", "predict,attribute", "-m", "saliency"),
+    ),
+    OptionFuzz(
+        "batch",
+        "--method",
+        ("nope", "", "saliency"),
+        _unless("saliency"),
+        targets=FLEET,
+        extra=("--tasks", "predict,attribute"),
+    ),
 )
 
 

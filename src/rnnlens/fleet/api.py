@@ -103,6 +103,9 @@ def batch(
         >>> summary.n_sequences, sorted(p.name for p in (folder / "fleet_out").glob("part-*"))
         (4, ['part-000000.parquet', 'part-000001.parquet'])
     """
+    from rnnlens.fleet.local import check_workers
+
+    n_workers = check_workers(workers)
     run = prepare_run(
         model,
         data,
@@ -133,13 +136,10 @@ def batch(
     if on_start is not None:
         on_start(source.n_sequences, source.n_sequences - sum(chunk.size for chunk in pending))
     if engine == "local":
-        from rnnlens.fleet.local import check_workers, run_local
+        from rnnlens.fleet.local import run_local
 
-        run_local(
-            source, pending, spec, store, workers=check_workers(workers), on_progress=on_progress
-        )
+        run_local(source, pending, spec, store, workers=n_workers, on_progress=on_progress)
     else:
-        from rnnlens.fleet.local import check_workers
         from rnnlens.fleet.ray_engine import run_ray
 
         run_ray(
@@ -147,7 +147,7 @@ def batch(
             pending,
             spec,
             store,
-            workers=check_workers(workers),
+            workers=n_workers,
             ray_address=ray_address,
             on_progress=on_progress,
         )

@@ -83,7 +83,7 @@ class FleetStore:
     """The OUT folder of one run: refuses another run's folder, records finished chunks, writes parts.
 
     Args:
-        out: the folder; created if missing (its parent must exist).
+        out: the folder; created when the first part is written (its parent must exist).
         fingerprint: identifies the run (model, data, options, chunking).
         run: a JSON-able description of the run kept in the manifest (feature names, tasks, ...).
         overwrite: replace a different run's results in ``out``.
@@ -105,6 +105,10 @@ class FleetStore:
         self.fingerprint = fingerprint
         self.run = dict(run or {})
         self._finished: set[int] = set()
+        # Nothing is written before the first part is: a run that fails on its first chunk (a bad target,
+        # NaN in the data) leaves OUT as it found it.
+        self._ready = False
+        self._replaced: list[str] = []
         self._prepare(overwrite)
 
     @property
@@ -125,6 +129,7 @@ class FleetStore:
         """Write chunk ``spec``'s rows as its part (atomically), then record it in the manifest."""
         import pyarrow.parquet as pq
 
+        self._make_ready()
         with atomic_path(self.out / part_name(spec.index)) as tmp:
             pq.write_table(rows, tmp, compression="zstd")
         self._finished.add(spec.index)
@@ -141,10 +146,7 @@ class FleetStore:
                     f"Cannot create OUT {str(self.out)!r}: the folder {str(self.out.parent)!r} does not "
                     "exist. Create it first."
                 )
-            try:
-                self.out.mkdir()
-            except OSError as exc:
-                raise OutputError(f"Cannot create OUT {str(self.out)!r}: {exc.strerror}.") from exc
+            return
         entries = [name for name in os.listdir(self.out) if not name.startswith(".")]
         foreign = [name for name in entries if not _ours(name)]
         if foreign:
@@ -153,7 +155,6 @@ class FleetStore:
                 "fleet dataset must hold only its own parts. Choose an empty or new folder."
             )
         if not entries:
-            self._write_manifest()
             return
         try:
             manifest = read_manifest(self.out)
@@ -164,6 +165,7 @@ class FleetStore:
             # writes parts next to this manifest: it counts as finished even when a crash came before
             # the manifest named it.
             self._finished = {int(name[5:-8]) for name in entries if _PART.fullmatch(name)}
+            self._ready = True
             return
         if not overwrite:
             raise OutputError(
@@ -171,11 +173,23 @@ class FleetStore:
                 "options or chunk size). Pass overwrite=True (CLI --overwrite) to replace them, or "
                 "choose another folder."
             )
+        self._replaced = entries
+
+    def _make_ready(self) -> None:
+        """Create OUT, or clear the run it replaces, and write the manifest: once, before the first part."""
+        if self._ready:
+            return
+        try:
+            self.out.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"Cannot create OUT {str(self.out)!r}: {exc.strerror}.") from exc
         # Parts first, the manifest last: a crash in between leaves the old manifest, never old parts
         # next to the new one.
-        for name in sorted(entries, key=lambda entry: entry == MANIFEST_NAME):
-            (self.out / name).unlink()
+        for name in sorted(self._replaced, key=lambda entry: entry == MANIFEST_NAME):
+            (self.out / name).unlink(missing_ok=True)
+        self._replaced = []
         self._write_manifest()
+        self._ready = True
 
     def _write_manifest(self) -> None:
         remove_stale_temporaries(self.manifest_path)
