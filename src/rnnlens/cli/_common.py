@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 try:  # typer vendors click from 0.2x on; older releases use click itself
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment]
 from rich.console import Console
 from rich.markup import escape
 
