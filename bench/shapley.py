@@ -6,20 +6,24 @@ few seconds on a synthetic task that uses the last 8 steps of feature 0 and step
 explained at event level (one player per step) with TimeSHAP's temporal pruning at ``--prune``; the pruned
 game is small enough to enumerate, which gives its exact values.
 
-Two measurements:
+Three measurements:
 
+0. Coalition evaluation against its floor (``--floor`` runs only this): ``v(S)`` for ``--coalitions``
+   random event-level coalitions of a batch of 32 sequences (100 players each), against one compiled
+   forward pass of the same target function over as many rows in one call. Calls alternate.
 1. ``ShapleyValues.attribute(..., exact=False)`` per estimator with ``--budget`` model rows in total
    (pruning included): rows used, time, max |error| vs the exact values of the pruned game (over seeds).
 2. Error vs evaluations of every estimator, replayed on the enumerated game (no model calls), next to
    plain Monte Carlo permutation sampling and unpaired KernelSHAP (the estimator behind TimeSHAP).
 
-Run:  python bench/shapley.py [--prune 0.003] [--sample 4] [--budget 500] [--seeds 10] [--untrained] [--quick]
+Run:  python bench/shapley.py [--floor] [--coalitions 2048] [--prune 0.003] [--sample 4] [--budget 500] [--seeds 10] [--untrained] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 import warnings
 from pathlib import Path
@@ -115,6 +119,53 @@ def enumerate_game(
     return table, game.n, int(pruned.evaluations[0]), int(cut)
 
 
+def coalition_floor(model: Any, n_coalitions: int, repeats: int) -> None:
+    """Time ``coalition_values`` for random coalitions against one compiled forward pass over the rows."""
+    from rnnlens import backends
+
+    x, _ = synthetic(32, seed=3)
+    problem = prepare_problem(model, x, target=0)
+    games = build_games(
+        problem.engine.slots,
+        [a.shape[1:] for a in problem.space],
+        problem.masks,
+        problem.target.row_samples(),
+        "event",
+        None,
+    )
+    n_rows, n_players = problem.n_rows, games[0].n
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, n_rows, n_coalitions)
+    coalitions = rng.random((n_coalitions, n_players)) < 0.5
+
+    def evaluate() -> None:
+        coalition_values(problem, games, n_coalitions, lambda i: (rows[i], coalitions[i]))
+
+    engine = problem.engine
+    forward = backends.model_function(engine._target_fn(problem.target.output), engine.model)
+    points = [a[rows // problem.target.per_sample] for a in problem.space]
+    weights = problem.target.weights[rows]
+
+    def floor() -> None:
+        forward(points, [weights])
+
+    evaluate()
+    floor()
+    times: dict[str, list[float]] = {"coalitions": [], "floor": []}
+    for _ in range(repeats):
+        for name, fn in (("coalitions", evaluate), ("floor", floor)):
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    ratios = [a / b for a, b in zip(times["coalitions"], times["floor"], strict=True)]
+    print(
+        f"0. coalition evaluation: {n_coalitions} coalitions of {n_players} players over {n_rows} rows: "
+        f"{statistics.median(times['coalitions']):.2f} s; floor (one compiled forward over the same "
+        f"rows) {statistics.median(times['floor']):.2f} s; ratio {statistics.median(ratios):.2f} "
+        f"({min(ratios):.2f}-{max(ratios):.2f}) (goal <= 1.25)"
+    )
+
+
 # ----------------------------------------------------------------------- replays on the enumerated game
 def replay(name: str, table: np.ndarray, n: int, evaluations: int, seed: int) -> np.ndarray:
     """The estimate of ``name`` after about ``evaluations`` evaluations (v(empty), v(N) included)."""
@@ -168,10 +219,17 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=4, help="which test sequence")
     parser.add_argument("--untrained", action="store_true")
     parser.add_argument("--quick", action="store_true", help="3 seeds, fewer replay budgets")
+    parser.add_argument("--floor", action="store_true", help="only measurement 0 (untrained model)")
+    parser.add_argument("--coalitions", type=int, default=2048, help="coalitions in measurement 0")
+    parser.add_argument("--repeats", type=int, default=5, help="timed pairs in measurement 0")
     args = parser.parse_args()
     seeds = 3 if args.quick else args.seeds
 
+    if args.floor:
+        coalition_floor(build_model(), args.coalitions, args.repeats)
+        return
     model = trained_model(args.untrained, args.epochs)
+    coalition_floor(model, args.coalitions, args.repeats)
     x_test, y_test = synthetic(256, seed=2)
     accuracy = float(np.mean((model.predict(x_test, verbose=0)[:, 0] > 0.5) == y_test))
     x = x_test[args.sample : args.sample + 1]

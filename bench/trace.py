@@ -2,8 +2,13 @@
 
     python bench/trace.py            # both parts, full size (each in its own process)
     python bench/trace.py --quick    # smaller sizes, for a smoke run
-    python bench/trace.py speed      # time(trace) / time(model.predict): 2 x LSTM(64), batch 256, 200 steps
+    python bench/trace.py speed      # time(trace) / time(model.predict) and / its floor: 2 x LSTM(64),
+                                     # batch 256, 200 steps
     python bench/trace.py memory     # trace_to_file of 10,000 x 1,000 steps under a memory budget; peak RSS
+
+The floor is one compiled forward pass of the model over the same batch (rnnlens's backend seam, no
+``predict`` loop): what a trace costs at least, before it records any gate. Calls alternate, so load from
+other processes affects every side alike.
 
 Goal: the speed ratio is at most 2.0 on CPU; the memory run's peak RSS stays near the budget, far below
 the size of the trace it writes.
@@ -82,32 +87,48 @@ def speed(quick: bool) -> None:
     import numpy as np
 
     import rnnlens
+    from rnnlens import backends
 
     batch, steps, features = 256, (50 if quick else 200), 16
     repeats = 3 if quick else 7
     model = build_model(steps, features)
     x = np.random.default_rng(0).normal(size=(batch, steps, features)).astype("float32")
+    forward = backends.model_function(lambda call, inputs, extras: [call(inputs[0])], model)
 
-    def timed(fn) -> float:
+    calls = {
+        "predict": lambda: model.predict(x, batch_size=batch, verbose=0),
+        "floor": lambda: forward([x], []),
+        "trace": lambda: rnnlens.trace(model, x),
+        "hidden": lambda: rnnlens.trace(model, x, quantities=["hidden", "cell_state"]),
+    }
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for fn in calls.values():
         fn()  # warm-up: compilation is not what we compare
-        times = []
-        for _ in range(repeats):
+    for _ in range(repeats):  # alternating, so load from other processes affects every call alike
+        for name, fn in calls.items():
             start = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+            times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(values) for name, values in times.items()}
 
-    t_predict = timed(lambda: model.predict(x, batch_size=batch, verbose=0))
-    t_trace = timed(lambda: rnnlens.trace(model, x))
-    t_hidden = timed(lambda: rnnlens.trace(model, x, quantities=["hidden", "cell_state"]))
+    def over_floor(name: str) -> str:
+        ratios = [a / b for a, b in zip(times[name], times["floor"], strict=True)]
+        return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+
+    t_predict, t_trace, t_hidden = median["predict"], median["trace"], median["hidden"]
     print(
         f"backend={os.environ['KERAS_BACKEND']} 2 x LSTM(64), batch {batch}, {steps} steps, {features} features"
     )
-    print(f"model.predict           {t_predict * 1000:8.1f} ms")
+    print(f"floor (compiled forward){median['floor'] * 1000:8.1f} ms")
+    print(f"model.predict           {t_predict * 1000:8.1f} ms   vs floor {over_floor('predict')}")
     print(
         f"trace (all gates)       {t_trace * 1000:8.1f} ms   ratio {t_trace / t_predict:.2f}  (goal <= 2.0)"
+        f"   vs floor {over_floor('trace')}"
     )
-    print(f"trace (h and c only)    {t_hidden * 1000:8.1f} ms   ratio {t_hidden / t_predict:.2f}")
+    print(
+        f"trace (h and c only)    {t_hidden * 1000:8.1f} ms   ratio {t_hidden / t_predict:.2f}"
+        f"   vs floor {over_floor('hidden')}"
+    )
 
 
 def memory(quick: bool, budget_mb: float, keep: bool) -> None:

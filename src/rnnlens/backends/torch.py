@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from rnnlens.backends.torch_recurrent import fused_recurrent_layers
 from rnnlens.execution import weak_model
 
 
@@ -25,7 +26,9 @@ def _call_model(model: Any) -> Callable[[Any], Any]:
     live = weak_model(model)
 
     def call(x: Any) -> Any:
-        return live()(x, training=False)
+        # Recurrent layers that map exactly onto PyTorch's fused kernels run them (not a Python loop).
+        with fused_recurrent_layers(live()):
+            return live()(x, training=False)
 
     return call
 
