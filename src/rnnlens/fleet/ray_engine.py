@@ -112,7 +112,8 @@ def _ray_session(ray: Any, workers: int, address: str | None) -> Iterator[None]:
     """Ray running for the duration: started (and shut down) here, or the caller's, or a cluster's."""
     started = False
     if not ray.is_initialized():
-        # The driver's core worker logs through C++; without this it prints warnings about actor restarts.
+        # The driver's C++ core worker would print an error-level line on every run (Ray Data's actors keep
+        # their constructor arguments in the object store and may restart); this leaves one info line.
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         kwargs: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
         if address is None:  # a cluster's own settings are left alone
