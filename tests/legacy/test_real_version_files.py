@@ -59,16 +59,6 @@ LOSSES = {
 }
 MODELS = set(LOSSES)
 
-# Files rnnlens cannot load yet, with the exact error (a real finding, reported on issue #14).
-KNOWN_FAILURES = {
-    "keras-2.0.8-bidirectional.h5": (
-        "legacy/configs.py _gru_reset_after takes any saved weight of shape (2, n) for a reset_after bias: "
-        "this GRU(2)'s recurrent kernel (2, 6) makes a Keras 2.0.8 GRU (no reset_after key, bias (6,)) "
-        "reset_after=True, and loading fails: ModelLoadError: The weights of layer 'bidirectional_2' "
-        "(Bidirectional, saved by Keras 2.0.8) do not fit the rebuilt layer"
-    ),
-}
-
 
 @dataclass(frozen=True)
 class Fixture:
@@ -112,11 +102,7 @@ def max_difference(path: Path) -> float:
 
 
 def _params() -> list[Any]:
-    marks = {
-        name: pytest.mark.xfail(strict=True, reason=reason)
-        for name, reason in KNOWN_FAILURES.items()
-    }
-    return [pytest.param(path, id=path.name, marks=marks.get(path.name, ())) for path in FILES]
+    return [pytest.param(path, id=path.name) for path in FILES]
 
 
 def test_fixtures_cover_every_version_and_model():

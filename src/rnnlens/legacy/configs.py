@@ -107,7 +107,7 @@ class Translation:
     """What translating a model's layers kept and dropped, for :class:`~rnnlens.legacy.LegacyProvenance`.
 
     ``custom_objects`` maps class or function names that are not part of Keras to the objects to use;
-    ``weight_shapes`` the shapes of each layer's saved arrays (by top-level layer name);
+    ``bias_shapes`` the shapes of each layer's saved bias arrays (by top-level layer name);
     ``cudnn_layers`` maps each built layer holding a Keras 2 cuDNN layer to that class (its weights are
     converted when read).
     """
@@ -117,7 +117,7 @@ class Translation:
     semantics: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     custom_objects: Mapping[str, Any] = field(default_factory=dict)
-    weight_shapes: Mapping[str, list[tuple[int, ...]]] = field(default_factory=dict)
+    bias_shapes: Mapping[str, list[tuple[int, ...]]] = field(default_factory=dict)
     cudnn_layers: dict[str, str] = field(default_factory=dict)
 
 
@@ -238,10 +238,10 @@ def _gru_reset_after(translation: Translation, weights_of: str) -> tuple[bool, s
     versions string of tf.keras cannot tell TensorFlow 1 from 2 ("2.2.4-tf" in both), but the bias can:
     ``(2, 3 units)`` holds separate input and recurrent biases (reset after), ``(3 units,)`` one (before).
     """
-    for shape in translation.weight_shapes.get(weights_of, []):
+    for shape in translation.bias_shapes.get(weights_of, []):
         if len(shape) == 2 and shape[0] == 2:
             return True, f"its saved bias of shape {shape} means reset_after=True"
-    for shape in translation.weight_shapes.get(weights_of, []):
+    for shape in translation.bias_shapes.get(weights_of, []):
         if len(shape) == 1:
             return False, f"its saved bias of shape {shape} means Keras 2's reset-before GRU"
     return False, f"Keras {translation.keras_version}'s reset-before GRU (reset_after=False)"

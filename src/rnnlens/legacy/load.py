@@ -12,7 +12,7 @@ from rnnlens.legacy.configs import Translation
 from rnnlens.legacy.files import read_legacy_file, version_tuple
 from rnnlens.legacy.graphs import FUNCTIONAL_CLASSES, build_functional, build_sequential
 from rnnlens.legacy.provenance import LegacyProvenance, record_provenance
-from rnnlens.legacy.weights import saved_weight_shapes, set_file_weights
+from rnnlens.legacy.weights import saved_bias_shapes, set_file_weights
 
 if TYPE_CHECKING:
     import keras
@@ -45,12 +45,12 @@ def load_legacy_model(
     file = Path(path)
     legacy = read_legacy_file(file)
     with h5py.File(file, "r") as handle:
-        shapes = saved_weight_shapes(handle)
+        shapes = saved_bias_shapes(handle)
     translation = Translation(
         legacy.keras_version,
         version_tuple(legacy.keras_version),
         custom_objects=dict(custom_objects or {}),
-        weight_shapes=shapes,
+        bias_shapes=shapes,
     )
     model_class = legacy.model_config.get("class_name")
     config = legacy.model_config.get("config")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import h5py
     import keras
 
-__all__ = ["read_layer_weights", "saved_weight_shapes", "set_file_weights"]
+__all__ = ["read_layer_weights", "saved_bias_shapes", "set_file_weights"]
 
 
 def read_layer_weights(weights_group: h5py.Group, layer_name: str) -> list[np.ndarray]:
@@ -24,8 +24,12 @@ def read_layer_weights(weights_group: h5py.Group, layer_name: str) -> list[np.nd
     return [np.asarray(group[name]) for name in names]
 
 
-def saved_weight_shapes(handle: h5py.File) -> dict[str, list[tuple[int, ...]]]:
-    """The shapes of each layer's saved arrays, by layer name (read before the layers are rebuilt)."""
+def saved_bias_shapes(handle: h5py.File) -> dict[str, list[tuple[int, ...]]]:
+    """The shapes of each layer's saved bias arrays, by layer name (read before the layers are rebuilt).
+
+    Found by name (``.../bias:0``), not by shape: a GRU's recurrent kernel ``(units, 3 units)`` has the
+    shape of a reset-after bias ``(2, 3 units)`` when ``units`` is 2.
+    """
     weights_group = handle.get("model_weights", handle)
     shapes = {}
     for layer_name in weights_group:
@@ -33,7 +37,11 @@ def saved_weight_shapes(handle: h5py.File) -> dict[str, list[tuple[int, ...]]]:
         if not hasattr(group, "keys"):  # a dataset, not a layer's group
             continue
         names = [_text(name) for name in group.attrs.get("weight_names", [])]
-        shapes[layer_name] = [tuple(group[name].shape) for name in names if name in group]
+        shapes[layer_name] = [
+            tuple(group[name].shape)
+            for name in names
+            if name in group and name.rsplit("/", 1)[-1].split(":")[0] == "bias"
+        ]
     return shapes
 
 
