@@ -50,10 +50,10 @@ def set_threads(threads: int) -> None:
 
 
 def keras_model() -> Any:
+    """The Keras model, with the same weights on every backend (drawn by NumPy, not the backend's RNG)."""
     import keras
 
-    keras.utils.set_random_seed(0)
-    return keras.Sequential(
+    model = keras.Sequential(
         [
             keras.Input((STEPS, FEATURES)),
             keras.layers.LSTM(UNITS, return_sequences=True),
@@ -61,6 +61,17 @@ def keras_model() -> Any:
             keras.layers.Dense(CLASSES, activation="softmax"),
         ]
     )
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        # Glorot-uniform scale for every matrix, small biases.
+        layer.set_weights(
+            [
+                rng.uniform(-1, 1, w.shape).astype("float32")
+                * np.float32(np.sqrt(6 / sum(w.shape)) if w.ndim == 2 else 0.1)
+                for w in layer.get_weights()
+            ]
+        )
+    return model
 
 
 def keras_weights(model: Any) -> list[list[np.ndarray]]:
@@ -98,7 +109,11 @@ def torch_twin(weights: list[list[np.ndarray]]) -> Any:
 
 
 def captum_worker(
-    connection: Any, weights: list[list[np.ndarray]], x: np.ndarray, threads: int
+    connection: Any,
+    weights: list[list[np.ndarray]],
+    x: np.ndarray,
+    threads: int,
+    flush_denormal: bool,
 ) -> None:
     """Serve Captum calls in a process of its own: ``"check"`` -> (outputs, attributions), ``"time"`` -> s.
 
@@ -109,6 +124,7 @@ def captum_worker(
     from captum.attr import IntegratedGradients as CaptumIG
 
     torch.set_num_threads(threads)
+    torch.set_flush_denormal(flush_denormal)
     twin = torch_twin(weights)
     captum = CaptumIG(twin)
     inputs = torch.from_numpy(x)
@@ -140,7 +156,9 @@ def summary(times: list[float]) -> float:
     return statistics.median(times)
 
 
-def run_backend(backend: str, repeats: int, threads: int) -> dict[str, Any]:
+def run_backend(
+    backend: str, repeats: int, threads: int, flush_denormal: bool = False
+) -> dict[str, Any]:
     """Check the twins agree, then time rnnlens, Captum and the floor alternately."""
     if backend == "torch":
         import torch
@@ -151,7 +169,9 @@ def run_backend(backend: str, repeats: int, threads: int) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     connection, theirs_end = context.Pipe()
     worker = context.Process(
-        target=captum_worker, args=(theirs_end, keras_weights(model), x, threads), daemon=True
+        target=captum_worker,
+        args=(theirs_end, keras_weights(model), x, threads, flush_denormal),
+        daemon=True,
     )
     worker.start()
     try:
@@ -249,6 +269,11 @@ def main() -> None:
         "--json", action="store_true", help="print one JSON line (used by the parent)"
     )
     parser.add_argument(
+        "--flush-denormal",
+        action="store_true",
+        help="Captum: torch.set_flush_denormal(True), as TensorFlow and XLA flush denormals by default",
+    )
+    parser.add_argument(
         "--keras-loop",
         action="store_true",
         help="torch backend: run Keras's own recurrent loop, not PyTorch's fused kernels (the old path)",
@@ -259,7 +284,7 @@ def main() -> None:
             from rnnlens.backends import torch_recurrent
 
             torch_recurrent.fused_call = lambda layer: None
-        result = run_backend(args.backend, args.repeats, args.threads)
+        result = run_backend(args.backend, args.repeats, args.threads, args.flush_denormal)
         print(json.dumps(result) if args.json else table([result], args.threads))
         return
     results = []
@@ -268,6 +293,7 @@ def main() -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--backend", backend, "--json"]
         command += ["--repeats", str(args.repeats), "--threads", str(args.threads)]
         command += ["--keras-loop"] if args.keras_loop else []
+        command += ["--flush-denormal"] if args.flush_denormal else []
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"{backend}: failed\n{done.stderr[-3000:]}{done.stdout[-2000:]}", file=sys.stderr)
