@@ -381,6 +381,8 @@ OPTIONS = (
     # a custom-objects module is code the user opts into: a missing file or a non-Python one is an error
     OptionFuzz("describe", "--custom-objects", ("missing.py", "objects.txt", ""), _always),
     OptionFuzz("predict", "--custom-objects", ("missing.py", "objects.txt"), _always),
+    # --from renders a fleet run and takes no MODEL / DATA: with them it is always refused
+    OptionFuzz("explain", "--from", ("missing", "x.npy"), _always),
     OptionFuzz("batch", "--engine", ("nope", "", "local"), _unless("local"), targets=FLEET),
     OptionFuzz(
         "batch",
