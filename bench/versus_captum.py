@@ -8,9 +8,14 @@ weights (``nn.LSTM``: gate order i, f, g, o as Keras's, kernels transposed, ``bi
 
 Timed calls alternate (rnnlens, Captum, rnnlens's floor, ...), so load from other processes on a shared
 machine affects both sides alike; the table gives medians and the per-pair ratio rnnlens / Captum (median,
-min, max). Captum runs in a worker process of its own, called in turn: in the Keras backend's process,
-TensorFlow's and XLA's idle thread pools would compete with torch's threads and slow Captum down. The floor is one compiled batched forward + backward pass of rnnlens's own target
-function over the same 2,048 (sample x point) rows: IG cannot be faster than that.
+min, max). Captum runs in a worker process of its own, called in turn, so that neither framework's thread
+pools or floating-point settings affect the other.
+
+The weights are drawn by NumPy (Glorot-uniform scale), the same on every backend: Keras's initializers
+draw differently per backend, and with the TensorFlow backend's draw Captum ran ~9x slower on this
+machine (17 s against 1.9 s) while rnnlens did not; denormal floats are the likely cause (PyTorch does not
+flush them to zero by default; TensorFlow and XLA do), not verified. ``--flush-denormal`` turns flushing
+on in Captum's worker.
 
 Each Keras backend runs in its own subprocess (KERAS_BACKEND is fixed per process), on the same number of
 threads as torch (``--threads``, default 2).
