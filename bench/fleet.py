@@ -2,7 +2,7 @@
 
     python bench/fleet.py            # both parts, default sizes (about 5 minutes on 2 cores)
     python bench/fleet.py --quick    # small sizes, for a smoke run (about 2 minutes)
-    python bench/fleet.py speed      # local engine, Ray with 1 and with 2 workers, on the same fleet
+    python bench/fleet.py speed      # local engine and Ray, each with 1 and with 2 workers, on the same fleet
     python bench/fleet.py memory     # local engine on N and 10 N sequences (a Parquet long table)
 
 Model: 2 x LSTM(64) -> Dense(1) over 100 steps x 8 features, explained by integrated gradients (the
@@ -205,7 +205,7 @@ def speed(folder: Path, n: int, chunk: int, n_steps: int) -> list[tuple[str, dic
     model, data = folder / "model.keras", folder / f"speed_{n}.npy"
     write_npy(data, n)
     runs = []
-    for engine, workers in (("local", 2), ("ray", 1), ("ray", 2)):
+    for engine, workers in (("local", 1), ("local", 2), ("ray", 1), ("ray", 2)):
         result = run_one(engine, workers, model, data, chunk, n_steps)
         runs.append((f"{engine} x{workers}", result))
         print(
@@ -266,6 +266,8 @@ def main() -> None:
                 rows.append((f"{name} seq/s", f"{result['rate']:.1f}"))
             ratio = runs["ray x2"]["rate"] / runs["ray x1"]["rate"]
             rows.append(("Ray 2 workers / 1 worker", f"{ratio:.2f}x (aim >= 1.6x)"))
+            ratio = runs["local x2"]["rate"] / runs["local x1"]["rate"]
+            rows.append(("local 2 workers / 1 worker", f"{ratio:.2f}x"))
         if args.part in ("memory", "both"):
             print(f"memory: local engine, 2 workers, chunks of {sizes['memory_chunk']}", flush=True)
             (small, low), (big, high) = memory(
