@@ -51,7 +51,8 @@ def test_an_unexpected_exception_is_one_line_naming_a_bug(monkeypatch, tmp_path)
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("rnnlens.loading.load_model", broken)
+    # describe reads a .keras file's config first (rnnlens.inspection.from_config)
+    monkeypatch.setattr("rnnlens.inspection.from_config.describe_saved", broken)
     line = _one_error_line(runner.invoke(app, ["describe", str(tmp_path / "m.keras")]))
     assert "internal error (ZeroDivisionError: division by zero)" in line
     assert "--debug" in line
@@ -61,7 +62,7 @@ def test_an_os_error_names_the_file(monkeypatch, tmp_path):
     def vanished(*args, **kwargs):
         raise FileNotFoundError(2, "No such file or directory", "/data/x.npy")
 
-    monkeypatch.setattr("rnnlens.loading.load_model", vanished)
+    monkeypatch.setattr("rnnlens.inspection.from_config.describe_saved", vanished)
     line = _one_error_line(runner.invoke(app, ["describe", str(tmp_path / "m.keras")]))
     assert "'/data/x.npy'" in line and "No such file or directory" in line
 
@@ -70,7 +71,7 @@ def test_debug_shows_the_traceback(monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("rnnlens.loading.load_model", broken)
+    monkeypatch.setattr("rnnlens.inspection.from_config.describe_saved", broken)
     result = runner.invoke(app, ["--debug", "describe", str(tmp_path / "m.keras")])
     assert isinstance(result.exception, ZeroDivisionError)
     runner.invoke(app, ["describe", "--help"])  # the switch is per call
