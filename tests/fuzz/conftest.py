@@ -37,14 +37,16 @@ def cached_loading(zoo: Zoo, loaded: dict[str, Any]) -> Iterator[None]:
     real = rnnlens.loading.load_model
     by_path = {str(t.model.resolve()): loaded[name] for name, t in zoo.targets.items()}
 
-    def load_model(path: str | os.PathLike[str], *, safe_mode: bool = True) -> Any:
+    def load_model(
+        path: str | os.PathLike[str], *, safe_mode: bool = True, custom_objects: Any = None
+    ) -> Any:
         try:
             key = str(Path(path).resolve())
         except (OSError, RuntimeError, ValueError):
             key = ""
-        if key in by_path and safe_mode:
+        if key in by_path and safe_mode and custom_objects is None:
             return by_path[key]
-        return real(path, safe_mode=safe_mode)
+        return real(path, safe_mode=safe_mode, custom_objects=custom_objects)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rnnlens.loading, "load_model", load_model)
