@@ -22,7 +22,7 @@ def backend_available(backend: str) -> bool:
 
 
 def skip_unless_backend(backend: str) -> pytest.MarkDecorator:
-    """Skip marker with the reason spelled out (torch is an optional extra that CI does not install)."""
+    """Skip marker with the reason spelled out (jax and torch are optional extras; CI installs both)."""
     return pytest.mark.skipif(
         not backend_available(backend),
         reason=f"{backend} is not installed (optional extra rnnlens[{backend}])",
