@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rnnlens import names
-from rnnlens.inspection.facts import output_facts
-from rnnlens.inspection.outputs import _PASS_THROUGH, _PER_STEP, _axes, _piece
+from rnnlens.inspection.outputs import _PASS_THROUGH, _PER_STEP, assemble_output_spec
 from rnnlens.inspection.saved_graph import (
     RECURRENT,
     NotEnough,
@@ -29,8 +28,6 @@ from rnnlens.inspection.saved_graph import (
 from rnnlens.inspection.semantics import (
     MEANINGS,
     activation_meaning,
-    consistency_warnings,
-    infer_task,
     loss_for_output,
     loss_names,
     meaning_with_loss,
@@ -315,50 +312,16 @@ class _Graph:
         rnn_spec = (
             layer_specs[rnn.layer.name] if rnn is not None and rnn.layer is not None else None
         )
-        if rnn_spec is not None and rnn is not None:
-            kind, piece, direction = _piece(rnn_spec, rnn.index)
-        else:
-            kind, piece, direction = "derived", None, None
-        if kind == "sequence" and len(shape) < 3:
-            kind = "derived"
-        axes = _axes(shape, head_spec.meaning)
-        is_sequence = "time" in axes
-        pattern = self._pattern(tensor, is_sequence, has_rnn)
-        size = shape[-1] if shape else None
-        task = infer_task(head_spec.meaning, size, is_sequence, pattern, info)
-        warnings = consistency_warnings(head_spec.meaning, head_spec.activation, size, info)
-        causal = self._causal(tensor, is_sequence)
-        facts = output_facts(
+        return assemble_output_spec(
+            index,
+            name,
             shape,
-            axes,
-            kind,
-            piece,
-            direction,
             rnn_spec,
+            None if rnn is None else rnn.index,
             head_spec,
-            task,
             info,
-            pattern,
-            causal,
-            None,
-        )
-        return OutputSpec(
-            index=index,
-            name=name,
-            shape=shape,
-            axes=axes,
-            kind=kind,
-            source_layer=rnn_spec.name if rnn_spec else None,
-            source_output=piece,
-            direction=direction,
-            head=head_spec,
-            task=task,
-            loss=info.name,
-            from_logits=info.from_logits,
-            pattern=pattern,
-            causal=causal,
-            facts=tuple(facts),
-            warnings=tuple(warnings),
+            pattern=lambda is_sequence: self._pattern(tensor, is_sequence, has_rnn),
+            causal=lambda is_sequence: self._causal(tensor, is_sequence),
         )
 
     def _find_source(self, tensor: SavedTensor) -> tuple[_Call | None, tuple[SavedLayer, ...]]:

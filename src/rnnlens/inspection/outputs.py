@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -216,8 +217,42 @@ def describe_output(
     rnn_spec = layer_specs.get(source.rnn.layer.name) if source.rnn is not None else None
     if source.rnn is not None and rnn_spec is None:
         rnn_spec = recurrent_spec(source.rnn.layer)
-    if rnn_spec is not None and source.rnn is not None:
-        kind, piece, direction = _piece(rnn_spec, source.rnn.index)
+    return assemble_output_spec(
+        index,
+        name,
+        shape,
+        rnn_spec,
+        None if source.rnn is None else source.rnn.index,
+        head,
+        info,
+        pattern=lambda is_sequence: _pattern(tensor, is_sequence, has_rnn),
+        causal=lambda is_sequence: _causal(tensor, is_sequence),
+        merge_layer=source.merge_layer,
+    )
+
+
+def assemble_output_spec(
+    index: int,
+    name: str,
+    shape: tuple[Any, ...],
+    rnn_spec: RecurrentLayerSpec | None,
+    rnn_index: int | None,
+    head: HeadSpec,
+    info: Any,
+    *,
+    pattern: Callable[[bool], str],
+    causal: Callable[[bool], bool | None],
+    merge_layer: Any = None,
+) -> OutputSpec:
+    """The :class:`OutputSpec` of one output, from what was found about it.
+
+    Shared by the built model's path (:func:`describe_output`) and the saved config's
+    (:mod:`rnnlens.inspection.from_config`): they find the source layer and head differently, and
+    say the same things about them. ``pattern`` and ``causal`` are asked once it is known whether the
+    output has a time axis.
+    """
+    if rnn_spec is not None and rnn_index is not None:
+        kind, piece, direction = _piece(rnn_spec, rnn_index)
     else:
         kind, piece, direction = "derived", None, None
     # A head without time axis turns a sequence into something else (Flatten); trust the final shape.
@@ -225,12 +260,11 @@ def describe_output(
         kind = "derived"
     axes = _axes(shape, head.meaning)
     is_sequence = "time" in axes
-    pattern = _pattern(tensor, is_sequence, has_rnn)
-    task = infer_task(head.meaning, shape[-1] if shape else None, is_sequence, pattern, info)
-    warnings = consistency_warnings(
-        head.meaning, head.activation, shape[-1] if shape else None, info
-    )
-    causal = _causal(tensor, is_sequence)
+    found_pattern = pattern(is_sequence)
+    size = shape[-1] if shape else None
+    task = infer_task(head.meaning, size, is_sequence, found_pattern, info)
+    warnings = consistency_warnings(head.meaning, head.activation, size, info)
+    found_causal = causal(is_sequence)
     facts = output_facts(
         shape,
         axes,
@@ -241,9 +275,9 @@ def describe_output(
         head,
         task,
         info,
-        pattern,
-        causal,
-        source.merge_layer,
+        found_pattern,
+        found_causal,
+        merge_layer,
     )
     return OutputSpec(
         index=index,
@@ -258,8 +292,8 @@ def describe_output(
         task=task,
         loss=info.name,
         from_logits=info.from_logits,
-        pattern=pattern,
-        causal=causal,
+        pattern=found_pattern,
+        causal=found_causal,
         facts=tuple(facts),
         warnings=tuple(warnings),
     )
