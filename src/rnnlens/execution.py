@@ -46,7 +46,7 @@ __all__ = [
     "weak_model",
 ]
 
-DEFAULT_MEMORY_BUDGET_MB = 512
+DEFAULT_MEMORY_BUDGET_MB = 2048
 
 T = TypeVar("T")
 

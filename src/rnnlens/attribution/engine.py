@@ -19,9 +19,11 @@ import numpy as np
 
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
 from rnnlens.attribution.evaluation_model import evaluation_model
+from rnnlens.attribution.memory import bytes_per_row
+from rnnlens.attribution.time_distributed import flattened_time_distributed
 from rnnlens.execution import Chunk, cached, plan_chunks, run_chunks, weak_model
 from rnnlens.inspection.graph import output_names
-from rnnlens.model_inputs import describe_inputs, walk_layers
+from rnnlens.model_inputs import describe_inputs
 
 __all__ = ["Engine", "Rows", "Slot"]
 
@@ -76,7 +78,7 @@ class Engine:
         )
         self.output_names = output_names(user_model)
         self._compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
-        self._bytes_per_row: int | None = None
+        self._bytes_per_row: dict[tuple[bool, int | None], int] = {}
 
     @property
     def model(self) -> Any:
@@ -118,11 +120,21 @@ class Engine:
             for slot, array in zip(self.slots, arrays, strict=True)
         ]
 
-    def bytes_per_row(self) -> int:
-        """A rough upper estimate of the memory one row needs in a forward + backward pass."""
-        if self._bytes_per_row is None:
-            self._bytes_per_row = _estimate_bytes_per_row(self.model)
-        return self._bytes_per_row
+    def bytes_per_row(self, *, gradients: bool = True, steps: int | None = None) -> int:
+        """An upper estimate of the memory one row needs (see :mod:`rnnlens.attribution.memory`).
+
+        Args:
+            gradients: True for a forward + backward pass, False for a forward pass only.
+            steps: the data's time steps, where the model's time axis is not fixed.
+        """
+        from rnnlens import backends
+
+        key = (gradients, steps)
+        if key not in self._bytes_per_row:
+            self._bytes_per_row[key] = bytes_per_row(
+                self.model, backends.name(), gradients=gradients, steps=steps
+            )
+        return self._bytes_per_row[key]
 
     # ----------------------------------------------------------------------------- evaluations
     def outputs(
@@ -198,7 +210,8 @@ class Engine:
                 substitutes[slot.embedding] = tensor
             else:
                 feed.append(tensor)
-        with substituted_embeddings(substitutes):
+        # Per-row TimeDistributed layers run once over all steps, not Keras's loop over them.
+        with substituted_embeddings(substitutes), flattened_time_distributed(self.model):
             outputs = call(feed[0] if len(feed) == 1 else feed)
         return self._flatten(outputs)
 
@@ -234,27 +247,3 @@ def _float_axes(shape: Any) -> tuple[str, ...]:
     if rank == 2:
         return ("feature",)
     return tuple(f"axis_{i}" for i in range(1, rank))
-
-
-def _estimate_bytes_per_row(model: Any) -> int:
-    """Sum the per-sample sizes of all layer outputs; recurrent layers keep ~8 tensors per step."""
-    steps = max([int(d) for t in model.inputs for d in t.shape[1:2] if d is not None] or [1])
-    floats = sum(int(np.prod([d for d in t.shape[1:] if d is not None])) for t in model.inputs)
-    for layer in walk_layers(model):
-        try:
-            shapes = layer.output.shape if not isinstance(layer.output, list) else None
-        except Exception:  # Layers without a single static output: use the input size as a guess.
-            shapes = None
-        if shapes is None:
-            floats += 4 * floats
-            continue
-        size = int(np.prod([d for d in shapes[1:] if d is not None] or [1]))
-        if (
-            "RNN" in type(layer).__name__
-            or hasattr(layer, "cell")
-            or hasattr(layer, "forward_layer")
-        ):
-            units = int(shapes[-1]) if shapes[-1] is not None else size
-            size = max(size, steps * units) * 8
-        floats += 2 * size
-    return int(8 * floats)  # float32 forward activations and their gradients

@@ -207,7 +207,7 @@ def _mean_baseline_values(
             problem.target.weights[rows],
         )
 
-    size = problem.chunk(n_points, problem.engine)
+    size = problem.chunk(n_points, problem.engine, gradients=False)
     values = problem.engine.values(problem.target.output, build, n_points, size)
     return values.astype(np.float64).reshape(problem.n_rows, n_draws).mean(axis=1)
 

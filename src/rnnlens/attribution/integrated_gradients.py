@@ -129,7 +129,7 @@ class IntegratedGradients(Attribution):
             internal_batch_size=internal_batch_size,
             memory_budget_mb=memory_budget_mb,
         )
-        size = problem.chunk(len(problem.arrays[0]), self.engine)
+        size = problem.chunk(len(problem.arrays[0]), self.engine, gradients=False)
         baseline_outputs = problem.target.values(
             self.engine.outputs(problem.baselines, problem.tokens, size)
         )

@@ -97,7 +97,9 @@ def adaptive_path_gradients(
             return points, [t[s] for t in problem.tokens], problem.target.weights[r]
 
         n = len(rows)
-        values = engine.values(problem.target.output, build, n, problem.chunk(n, engine))
+        values = engine.values(
+            problem.target.output, build, n, problem.chunk(n, engine, gradients=False)
+        )
         return np.asarray(values, dtype=np.float64)
 
     # 1. Locate: the forward grid, then bisect intervals carrying too much of the change.

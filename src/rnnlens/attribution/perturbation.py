@@ -185,7 +185,9 @@ def perturbation_deltas(
         return inputs, [t[samples] for t in problem.tokens], weights[rows]
 
     n_total = (n_regions + 1) * n_rows
-    values = engine.values(problem.target.output, build, n_total, problem.chunk(n_total, engine))
+    values = engine.values(
+        problem.target.output, build, n_total, problem.chunk(n_total, engine, gradients=False)
+    )
     values = values.reshape(n_regions + 1, n_rows)
     deltas = values[-1][None, :] - values[:-1]
     # The same row can round differently at another position of a batch (blocked matmul kernels): a

@@ -22,6 +22,7 @@ from rnnlens.attribution.baselines import (
 from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
 from rnnlens.attribution.engine import Engine
 from rnnlens.attribution.labels import InputLabels
+from rnnlens.attribution.memory import data_steps
 from rnnlens.attribution.targets import ResolvedTarget, resolve_target
 from rnnlens.loading import ensure_model
 from rnnlens.validation import prepare_inputs
@@ -68,12 +69,14 @@ class Problem:
         """Rows to explain (samples x output steps)."""
         return self.target.n_rows
 
-    def chunk(self, n_rows: int, engine: Engine | None = None) -> int:
-        """Rows per compiled call for ``n_rows`` evaluations (``engine`` defaults to the problem's)."""
+    def chunk(self, n_rows: int, engine: Engine | None = None, *, gradients: bool = True) -> int:
+        """Rows per compiled call for ``n_rows`` evaluations (``engine`` defaults to the problem's).
+
+        ``gradients=False`` sizes forward-only evaluations (outputs, target values), which keep far less.
+        """
         engine = engine if engine is not None else self.engine
-        return chunk_size(
-            n_rows, engine.bytes_per_row(), self.internal_batch_size, self.memory_budget_mb
-        )
+        per_row = engine.bytes_per_row(gradients=gradients, steps=data_steps(self.arrays))
+        return chunk_size(n_rows, per_row, self.internal_batch_size, self.memory_budget_mb)
 
 
 def prepare_problem(
@@ -123,7 +126,8 @@ def prepare_problem(
     arrays = prepare_inputs(model, inputs)
     space = engine.to_space(arrays)
     tokens = engine.token_arrays(arrays)
-    size = chunk_size(len(arrays[0]), engine.bytes_per_row(), internal_batch_size, memory_budget_mb)
+    per_row = engine.bytes_per_row(gradients=False, steps=data_steps(arrays))
+    size = chunk_size(len(arrays[0]), per_row, internal_batch_size, memory_budget_mb)
     outputs = engine.outputs(space, tokens, size)
     resolved = resolve_target(target, outputs, engine.output_names)
     reference = prepare_background(model, background) if background is not None else None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnlens.attribution.batching import chunk_size
+from rnnlens.attribution.memory import data_steps
 from rnnlens.errors import DataError, OptionError
 
 if TYPE_CHECKING:
@@ -83,7 +84,13 @@ def prepare_reference(engine: Engine, arrays: list[np.ndarray], *, outputs: bool
     evaluated: list[np.ndarray] = []
     if outputs:
         tokens = engine.token_arrays(arrays)
-        evaluated = engine.outputs(space, tokens, chunk_size(len(space[0]), engine.bytes_per_row()))
+        evaluated = engine.outputs(
+            space,
+            tokens,
+            chunk_size(
+                len(space[0]), engine.bytes_per_row(gradients=False, steps=data_steps(arrays))
+            ),
+        )
     return Reference(space=space, masks=engine.masks(arrays), outputs=evaluated)
 
 

@@ -323,7 +323,9 @@ def _evaluate(
         return feed, [ids[rows] for ids in problem.tokens], weights[rows]
 
     n_total = len(v_sample)
-    values = engine.values(problem.target.output, build, n_total, problem.chunk(n_total, engine))
+    values = engine.values(
+        problem.target.output, build, n_total, problem.chunk(n_total, engine, gradients=False)
+    )
     n_ends = len(ends)
     start = values[:n_ends].reshape(n_draws, 1, samples, 1)
     end = values[n_ends : 2 * n_ends].reshape(n_draws, 1, samples, 1)

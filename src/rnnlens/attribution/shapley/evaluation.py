@@ -61,7 +61,9 @@ def coalition_values(
         return inputs, [t[samples] for t in problem.tokens], weights[rows]
 
     engine = problem.engine
-    values = engine.values(problem.target.output, build, n_total, problem.chunk(n_total, engine))
+    values = engine.values(
+        problem.target.output, build, n_total, problem.chunk(n_total, engine, gradients=False)
+    )
     return values.astype(np.float64)
 
 
