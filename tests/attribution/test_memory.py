@@ -109,9 +109,9 @@ def test_the_engine_sizes_forward_and_backward_passes_apart():
 
 @pytest.mark.parametrize(("name", "passes"), [("lstm2", "gradient"), ("lstm_sequence", "forward")])
 def test_the_estimate_bounds_tensorflows_real_peak_memory(name, passes):
-    # A fresh process per pass: the peak resident memory of one compiled call over 512 rows of 100 steps.
+    # A fresh process per pass: the peak resident memory of one compiled call over 1,024 rows of 100 steps.
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, str(BENCH), "--rows", "512", "--one", name, passes]
+    command = [sys.executable, str(BENCH), "--rows", "1024", "--one", name, passes]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
