@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.attribution.batching import chunk_size
 from rnnlens.attribution.memory import data_steps
 from rnnlens.attribution.references import (
     class_rule,
@@ -265,9 +264,7 @@ def _from_background(
         outputs = engine.outputs(
             space,
             engine.token_arrays(arrays),
-            chunk_size(
-                len(space[0]), engine.bytes_per_row(gradients=False, steps=data_steps(arrays))
-            ),
+            engine.chunk_size(len(space[0]), gradients=False, steps=data_steps(arrays)),
         )
     rule = class_rule(engine, target, outputs)
     if spec.kind == "opposite_class":

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
 from rnnlens.attribution.embedding import embedding_layers, padding_mask, substituted_embeddings
 from rnnlens.attribution.evaluation_model import evaluation_model
 from rnnlens.attribution.memory import bytes_per_row
@@ -136,6 +137,30 @@ class Engine:
             )
         return self._bytes_per_row[key]
 
+    def chunk_size(
+        self,
+        n_rows: int,
+        *,
+        gradients: bool,
+        steps: int | None = None,
+        internal_batch_size: int | None = None,
+        memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+    ) -> int:
+        """Rows per compiled call for ``n_rows`` evaluations (see :func:`~.batching.chunk_size`).
+
+        Under a backend that compiles anew for each batch size (JAX), the size is one of a few buckets
+        (:func:`~.batching.size_bucket`), so that calls of any length reuse a handful of compilations.
+        """
+        from rnnlens import backends
+
+        return chunk_size(
+            n_rows,
+            self.bytes_per_row(gradients=gradients, steps=steps),
+            internal_batch_size,
+            memory_budget_mb,
+            few_sizes=backends.compiles_per_batch_size(),
+        )
+
     # ----------------------------------------------------------------------------- evaluations
     def outputs(
         self, space: list[np.ndarray], tokens: list[np.ndarray], size: int
@@ -149,7 +174,7 @@ class Engine:
             result = run([a[indices] for a in space], [t[indices] for t in tokens])
             return [np.asarray(r)[: chunk.n_valid] for r in result]
 
-        parts = list(run_chunks(work, plan_chunks(n_rows, min(size, n_rows))))
+        parts = list(run_chunks(work, plan_chunks(n_rows, size)))
         return [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]
 
     def values(self, output: int, rows: Rows, n_rows: int, size: int) -> np.ndarray:

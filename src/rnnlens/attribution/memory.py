@@ -29,7 +29,7 @@ from rnnlens.names import kind_of_cell
 __all__ = ["RECURRENT_BYTES", "bytes_per_row", "data_steps"]
 
 # (backend, cell kind) -> bytes per time step and unit: (forward + backward, forward only).
-# Measured (bench/memory.py, 100 steps, 64 and 256 units; the most of the zoo's models, masked ones
+# Measured (bench/memory.py, 100 steps, 64 and 256 units; the largest over the zoo's models, masked ones
 # included), then rounded up by ~20 %:
 #   tensorflow  LSTM 34 / 7.4   GRU 29 / 5.3   SimpleRNN 7.5 / 2.4
 #   jax         LSTM 53 / 9.5   GRU 72 / 25    SimpleRNN 19 / 5.5

@@ -19,7 +19,7 @@ from rnnlens.attribution.baselines import (
     prepare_background,
     resolve_baselines,
 )
-from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB, chunk_size
+from rnnlens.attribution.batching import DEFAULT_MEMORY_BUDGET_MB
 from rnnlens.attribution.engine import Engine
 from rnnlens.attribution.labels import InputLabels
 from rnnlens.attribution.memory import data_steps
@@ -75,8 +75,13 @@ class Problem:
         ``gradients=False`` sizes forward-only evaluations (outputs, target values), which keep far less.
         """
         engine = engine if engine is not None else self.engine
-        per_row = engine.bytes_per_row(gradients=gradients, steps=data_steps(self.arrays))
-        return chunk_size(n_rows, per_row, self.internal_batch_size, self.memory_budget_mb)
+        return engine.chunk_size(
+            n_rows,
+            gradients=gradients,
+            steps=data_steps(self.arrays),
+            internal_batch_size=self.internal_batch_size,
+            memory_budget_mb=self.memory_budget_mb,
+        )
 
 
 def prepare_problem(
@@ -126,8 +131,13 @@ def prepare_problem(
     arrays = prepare_inputs(model, inputs)
     space = engine.to_space(arrays)
     tokens = engine.token_arrays(arrays)
-    per_row = engine.bytes_per_row(gradients=False, steps=data_steps(arrays))
-    size = chunk_size(len(arrays[0]), per_row, internal_batch_size, memory_budget_mb)
+    size = engine.chunk_size(
+        len(arrays[0]),
+        gradients=False,
+        steps=data_steps(arrays),
+        internal_batch_size=internal_batch_size,
+        memory_budget_mb=memory_budget_mb,
+    )
     outputs = engine.outputs(space, tokens, size)
     resolved = resolve_target(target, outputs, engine.output_names)
     reference = prepare_background(model, background) if background is not None else None

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnlens.attribution.batching import chunk_size
 from rnnlens.attribution.memory import data_steps
 from rnnlens.errors import DataError, OptionError
 
@@ -87,9 +86,7 @@ def prepare_reference(engine: Engine, arrays: list[np.ndarray], *, outputs: bool
         evaluated = engine.outputs(
             space,
             tokens,
-            chunk_size(
-                len(space[0]), engine.bytes_per_row(gradients=False, steps=data_steps(arrays))
-            ),
+            engine.chunk_size(len(space[0]), gradients=False, steps=data_steps(arrays)),
         )
     return Reference(space=space, masks=engine.masks(arrays), outputs=evaluated)
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from rnnlens.errors import BackendError
 
-__all__ = ["compile_function", "current", "model_function", "name", "value_and_grad"]
+__all__ = [
+    "compile_function",
+    "compiles_per_batch_size",
+    "current",
+    "model_function",
+    "name",
+    "value_and_grad",
+]
 
 _MODULES = {
     "tensorflow": "rnnlens.backends.tensorflow",
@@ -39,6 +46,15 @@ def current() -> ModuleType:
             f"Keras backend {backend!r} is not supported; set KERAS_BACKEND to one of {sorted(_MODULES)}."
         )
     return importlib.import_module(module)
+
+
+def compiles_per_batch_size() -> bool:
+    """True when the active backend compiles its functions anew for every batch size (JAX's ``jit``).
+
+    TensorFlow traces one graph for any batch size and PyTorch runs eagerly; under JAX each new chunk size
+    costs a compilation (about 1 s for 2 x LSTM(64) on 2 cores), so callers keep to a few sizes.
+    """
+    return name() == "jax"
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -65,7 +65,9 @@ def attribute(
         "", "--samples", "-s", help=SAMPLES_HELP + " Default: every sample."
     ),
     batch_size: int | None = typer.Option(
-        None, "--batch-size", help="Rows per compiled call (default: sized by a 2 GB memory budget)."
+        None,
+        "--batch-size",
+        help="Rows per compiled call (default: sized by a 2 GB memory budget).",
     ),
     top: int = typer.Option(
         5, "--top", help="Print the top-K cells (groups, for ablation) per input; 0: none."
