@@ -61,7 +61,9 @@ def path_gradients(
         rows = indices[:n_valid] // n_alphas
         firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         for total, grad in zip(totals, grads, strict=True):
-            total[rows[firsts]] += np.add.reduceat(grad.astype(np.float64), firsts, axis=0)
+            # Summed in float64 without a float64 copy of the chunk (a fresh allocation that size
+            # costs more than the sum on a VM that backs new pages lazily).
+            total[rows[firsts]] += np.add.reduceat(grad, firsts, axis=0, dtype=np.float64)
     return totals
 
 
