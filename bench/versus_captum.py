@@ -7,7 +7,7 @@ weights (``nn.LSTM``: gate order i, f, g, o as Keras's, kernels transposed, ``bi
 ``method="gausslegendre"``: the same points and weights) before anything is timed.
 
 Timed calls alternate (rnnlens, Captum, rnnlens's floor, ...), so load from other processes on a shared
-machine affects both sides alike; the table gives medians and the per-pair ratio rnnlens / Captum (median,
+machine affects both sides alike; each timing waits until its call's memory is released (see ``settle``); the table gives medians and the per-pair ratio rnnlens / Captum (median,
 min, max). Captum runs in a worker process of its own, called in turn, so that neither framework's thread
 pools or floating-point settings affect the other.
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import mmap
 import multiprocessing
 import os
 import statistics
@@ -157,6 +158,18 @@ def captum_worker(
             return
 
 
+def settle() -> None:
+    """Wait until the process has released the memory of the call just timed.
+
+    JAX returns before its worker thread has unmapped the call's buffers (about 1.3 GB here, ~0.1 s);
+    until then a new memory mapping waits. Mapping a page makes each timing include its own teardown
+    instead of passing it on to the next call timed (costs microseconds otherwise).
+    """
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    page[0] = 1
+    page.close()
+
+
 def summary(times: list[float]) -> float:
     return statistics.median(times)
 
@@ -224,6 +237,7 @@ def _compare(
     def timed(fn: Any) -> float:
         start = time.perf_counter()
         fn()
+        settle()
         return time.perf_counter() - start
 
     floor()
